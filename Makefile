@@ -1,0 +1,71 @@
+# The two commands of the README's Quick start: `make up` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+LOCAL_PORT ?= 4750
+LOCAL_URL := http://127.0.0.1:$(LOCAL_PORT)
+STATE_DIR := $(CURDIR)/.pulumi-state
+
+# The local stack's fake credentials and endpoints, for the dynamic providers (boto3) too.
+LOCAL_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-west-2 \
+	AWS_ENDPOINT_URL=$(LOCAL_URL) PULUMI_BACKEND_URL=file://$(STATE_DIR) \
+	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local}
+
+.PHONY: install test lint typecheck unit up local-aws down clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/pyright
+
+unit: install
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+# Start the local AWS in the background unless one already answers on LOCAL_PORT.
+local-aws: install
+	@if curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null 2>&1; then \
+		echo "local AWS already running at $(LOCAL_URL)"; \
+	else \
+		nohup $(BIN)/sagestack local --port $(LOCAL_PORT) > .sagestack-local.log 2>&1 & echo $$! > .sagestack-local.pid; \
+		for i in $$(seq 1 50); do \
+			curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null 2>&1 && break; sleep 0.2; \
+		done; \
+		curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null || { cat .sagestack-local.log; exit 1; }; \
+		echo "local AWS running at $(LOCAL_URL) (pid $$(cat .sagestack-local.pid), log .sagestack-local.log)"; \
+	fi
+
+up: local-aws
+	@mkdir -p $(STATE_DIR)
+	@if ! command -v pulumi >/dev/null 2>&1; then \
+		echo ""; \
+		echo "Everything is ready except the Pulumi CLI, which is not installed."; \
+		echo "  - virtualenv:  $(VENV) (project installed)"; \
+		echo "  - local AWS:   $(LOCAL_URL) (stop it with 'make down')"; \
+		echo "  - state:       file://$(STATE_DIR) (no Pulumi Cloud account needed)"; \
+		echo "Install the CLI, then run 'make up' again:"; \
+		echo "  curl -fsSL https://get.pulumi.com | sh      (or: brew install pulumi/tap/pulumi)"; \
+		echo "  see https://www.pulumi.com/docs/iac/download-install/"; \
+		exit 2; \
+	fi
+	$(LOCAL_ENV) pulumi stack select local --create --non-interactive
+	$(LOCAL_ENV) pulumi up --stack local --yes --non-interactive
+
+# Stop the local AWS that `make up` started.
+down:
+	@if [ -f .sagestack-local.pid ]; then kill $$(cat .sagestack-local.pid) 2>/dev/null || true; rm -f .sagestack-local.pid; echo "local AWS stopped"; fi
+
+clean: down
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from sagestack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The local AWS: moto's server plus our SageMaker fidelity layer (install the `local` extra)."""

@@ -1,0 +1,136 @@
+"""Start `sagestack local` as a subprocess and drive its control interface."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.session import Session
+from botocore.config import Config
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+DEFAULT_REGION = "us-west-2"
+
+
+class LocalAwsError(RuntimeError):
+    """The control interface refused a request."""
+
+
+class LocalAws:
+    """A running local AWS: its URL, its control interface, and boto3 clients pointed at it."""
+
+    def __init__(self, url: str, process: subprocess.Popen[str] | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.process = process
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, port: int = 0, durations: Mapping[str, Mapping[str, float]] | None = None) -> LocalAws:
+        """Run `sagestack local` on `port` (0: a free one) and wait until it prints its URL."""
+        env = dict(os.environ)
+        if durations:
+            env["SAGESTACK_LOCAL_DURATIONS"] = json.dumps(durations)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sagestack", "local", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "http://" not in line:
+            process.kill()
+            raise LocalAwsError(f"sagestack local did not start: {line!r}")
+        return cls(line.rsplit(" ", 1)[-1].strip(), process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    # --- clients ----------------------------------------------------------------------------
+
+    def env(self, region: str = DEFAULT_REGION) -> dict[str, str]:
+        """Environment variables that point the standard AWS chain at this local AWS."""
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+    def client(self, service: str, region: str = DEFAULT_REGION, **config: Any) -> Any:
+        """A real boto3 client over HTTP; pass botocore Config options such as `retries`."""
+        return Session().client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            config=Config(**config) if config else None,
+        )
+
+    # --- control interface ------------------------------------------------------------------
+
+    def _control(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            f"{self.url}/_sagestack/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise LocalAwsError(f"{method} {path}: {error.read().decode()}") from error
+
+    def health(self) -> dict[str, Any]:
+        return self._control("GET", "health")
+
+    def reset(self) -> None:
+        self._control("POST", "reset")
+
+    def calls(self) -> dict[str, int]:
+        """API calls received so far, as {"sagemaker:CreateTrainingJob": 1, ...}."""
+        return self._control("GET", "calls")["calls"]
+
+    def clear_calls(self) -> None:
+        self._control("DELETE", "calls")
+
+    def fail_calls(
+        self,
+        operation: str,
+        count: int = 1,
+        code: str = "ThrottlingException",
+        status: int = 400,
+        message: str = "Rate exceeded",
+    ) -> None:
+        """Answer the next `count` calls of `operation` ("sagemaker:DescribeTrainingJob") with an error."""
+        self._control(
+            "POST",
+            "faults/errors",
+            {"operation": operation, "count": count, "code": code, "status": status, "message": message},
+        )
+
+    def fail_resource(self, kind: str, reason: str, name: str | None = None) -> None:
+        """Make the creation of `name` (or of the next resource of `kind`) end failed with `reason`."""
+        self._control("POST", "faults/failures", {"kind": kind, "name": name, "reason": reason})
+
+    def roll_back_next_update(self, endpoint: str | None = None, reason: str | None = None) -> None:
+        payload: dict[str, Any] = {"endpoint": endpoint}
+        if reason is not None:
+            payload["reason"] = reason
+        self._control("POST", "faults/rollbacks", payload)
+
+    def freeze_clock(self, at: float | None = None) -> float:
+        return self._control("POST", "clock", {"freeze": True, "at": at})["now"]
+
+    def advance_clock(self, seconds: float) -> float:
+        return self._control("POST", "clock", {"advance": seconds})["now"]
+
+    def now(self) -> float:
+        return self._control("GET", "clock")["now"]
+
+    def set_durations(self, durations: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
+        return self._control("POST", "durations", dict(durations))
