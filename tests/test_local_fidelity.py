@@ -6,7 +6,7 @@ misplaced field would never show in the HTTP tests. This walks the raw answers i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.model import ListShape, MapShape, StructureShape
@@ -24,7 +24,7 @@ def shape_errors(value: Any, shape: Any, path: str) -> list[str]:
     if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             return [f"{path}: expected a structure, got {value!r}"]
-        members: dict[str, Any] = shape.members
+        members = cast(dict[str, Any], shape.members)
         errors = [f"{path}.{key}: not a member of {shape.name}" for key in value if key not in members]
         for key, item in value.items():
             if key in members:
