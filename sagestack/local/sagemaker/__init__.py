@@ -14,7 +14,7 @@ from typing import Any
 from sagestack.local.control import ControlState
 
 from . import feature_groups, hosting, model_registry, tags, training_jobs
-from .core import LOCK, OPERATIONS, Call, Store
+from .core import LOCK, OPERATIONS, Call, Store, check_required
 from .errors import SageMakerError
 
 __all__ = ["OPERATIONS", "SageMakerError", "SageMakerLayer"]
@@ -34,6 +34,7 @@ class SageMakerLayer:
 
     def handle(self, operation: str, body: dict[str, Any], account: str, region: str) -> dict[str, Any]:
         """The operation's answer; raises SageMakerError for an error answer."""
+        check_required(operation, body)
         with LOCK:
             store = self._stores.setdefault((account, region), Store())
             call = Call(account, region, self.control.clock.now(), store, self.control)

@@ -96,6 +96,10 @@ class Record:
     def exists(self, now: float) -> bool:
         return not self.state(now).get(GONE)
 
+    def delete(self, now: float, deleting: dict[str, Any] | None = None, seconds: float = 0.0) -> None:
+        """Go away at once, or first show `deleting` (e.g. {"EndpointStatus": "Deleting"}) for `seconds`."""
+        self.timeline.plan(now, ([(deleting, seconds)] if deleting else []) + [({GONE: True}, None)])
+
 
 class Store:
     """All resources of one account and region, by kind and lower-cased name."""
@@ -218,18 +222,20 @@ def paginate(items: list[dict[str, Any]], body: dict[str, Any], key: str, defaul
 def listing(
     records: list[Record],
     body: dict[str, Any],
-    summary: Callable[[Record], dict[str, Any]],
     key: str,
-    sort_fields: dict[str, str],
+    describe: Callable[[Record], dict[str, Any]],
+    fields: Sequence[str],
     *,
+    sort_fields: dict[str, str],
     status_field: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A List* answer: NameContains, CreationTime bounds, status filter, sort, pagination.
+    """A List* answer: summaries (`fields` of each describe) filtered by NameContains, CreationTime
+    bounds and a status, sorted and paged.
 
-    `sort_fields` maps the API's SortBy values to summary keys; `status_field` is
-    (request filter member, summary key), e.g. ("StatusEquals", "TrainingJobStatus").
+    `sort_fields` maps the API's SortBy values to summary keys ("Name" is also what NameContains
+    matches); `status_field` is (request filter member, summary key).
     """
-    rows = [summary(record) for record in records]
+    rows = [{name: value for name, value in describe(r).items() if name in fields} for r in records]
     if needle := body.get("NameContains"):
         rows = [r for r in rows if needle.lower() in str(r[sort_fields["Name"]]).lower()]
     if (after := body.get("CreationTimeAfter")) is not None:
@@ -239,5 +245,6 @@ def listing(
     if status_field and (wanted := body.get(status_field[0])):
         rows = [r for r in rows if r.get(status_field[1]) == wanted]
     sort_key = sort_fields.get(body.get("SortBy") or "CreationTime", "CreationTime")
-    rows.sort(key=lambda r: r.get(sort_key) or "", reverse=body.get("SortOrder", "Descending") == "Descending")
+    descending = body.get("SortOrder", "Descending") == "Descending"
+    rows.sort(key=lambda r: r.get(sort_key) or "", reverse=descending)
     return paginate(rows, body, key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import GONE, Call, Record, check_required, echo, listing, operation, tag_map
+from .core import Call, Record, echo, listing, operation, tag_map
 from .errors import ResourceInUse, ResourceNotFound, ValidationError
 
 KIND = "feature_group"
@@ -38,7 +38,6 @@ def _check_definitions(definitions: list[dict[str, Any]]) -> None:
 
 @operation("CreateFeatureGroup")
 def create(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateFeatureGroup", body)
     name = body["FeatureGroupName"]
     if call.store.find(KIND, name, call.now) is not None:
         raise ResourceInUse(
@@ -128,13 +127,11 @@ def _describe(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeFeatureGroup")
 def describe(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeFeatureGroup", body)
     return _describe(call, _find(call, body["FeatureGroupName"]))
 
 
 @operation("UpdateFeatureGroup")
 def update(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("UpdateFeatureGroup", body)
     record = _find(call, body["FeatureGroupName"])
     state = record.state(call.now)
     if state["FeatureGroupStatus"] != "Created":
@@ -167,27 +164,23 @@ def update(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteFeatureGroup")
 def delete(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteFeatureGroup", body)
     record = _find(call, body["FeatureGroupName"])
-    record.timeline.plan(
-        call.now,
-        [({"FeatureGroupStatus": "Deleting"}, call.durations.feature_group.deleting), ({GONE: True}, None)],
-    )
+    record.delete(call.now, {"FeatureGroupStatus": "Deleting"}, call.durations.feature_group.deleting)
     return {}
 
 
 @operation("ListFeatureGroups")
 def list_groups(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    def summary(record: Record) -> dict[str, Any]:
-        full = _describe(call, record)
-        keys = ("FeatureGroupName", "FeatureGroupArn", "CreationTime", "FeatureGroupStatus", "OfflineStoreStatus")
-        return {key: full[key] for key in keys if key in full}
-
     return listing(
         call.store.all(KIND, call.now),
         body,
-        summary,
         "FeatureGroupSummaries",
-        {"Name": "FeatureGroupName", "CreationTime": "CreationTime", "FeatureGroupStatus": "FeatureGroupStatus"},
+        lambda record: _describe(call, record),
+        ("FeatureGroupName", "FeatureGroupArn", "CreationTime", "FeatureGroupStatus", "OfflineStoreStatus"),
+        sort_fields={
+            "Name": "FeatureGroupName",
+            "CreationTime": "CreationTime",
+            "FeatureGroupStatus": "FeatureGroupStatus",
+        },
         status_field=("FeatureGroupStatusEquals", "FeatureGroupStatus"),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import GONE, Call, Phase, Record, check_required, echo, listing, operation, tag_map
+from .core import Call, Phase, Record, echo, listing, operation, tag_map
 from .errors import ValidationError
 
 MODEL = "model"
@@ -52,7 +52,6 @@ def _find(call: Call, kind: str, name: str) -> Record:
 
 @operation("CreateModel")
 def create_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateModel", body)
     if not body.get("PrimaryContainer") and not body.get("Containers"):
         raise ValidationError("Either PrimaryContainer or Containers must be specified.")
     return {"ModelArn": _create(call, body, MODEL, "ModelName").arn}
@@ -60,7 +59,6 @@ def create_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DescribeModel")
 def describe_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeModel", body)
     record = _find(call, MODEL, body["ModelName"])
     answer = echo(record.request, "DescribeModel")
     return answer | {"ModelName": record.name, "ModelArn": record.arn, "CreationTime": record.created}
@@ -68,8 +66,7 @@ def describe_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteModel")
 def delete_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteModel", body)
-    _find(call, MODEL, body["ModelName"]).timeline.plan(call.now, [({GONE: True}, None)])
+    _find(call, MODEL, body["ModelName"]).delete(call.now)
     return {}
 
 
@@ -78,7 +75,6 @@ def delete_model(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("CreateEndpointConfig")
 def create_endpoint_config(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateEndpointConfig", body)
     variants = body["ProductionVariants"] + body.get("ShadowProductionVariants", [])
     for variant in variants:
         if variant.get("ModelName"):
@@ -96,7 +92,6 @@ def _find_config(call: Call, name: str) -> Record:
 
 @operation("DescribeEndpointConfig")
 def describe_endpoint_config(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeEndpointConfig", body)
     record = _find_config(call, body["EndpointConfigName"])
     answer = echo(record.request, "DescribeEndpointConfig")
     return answer | {
@@ -108,8 +103,7 @@ def describe_endpoint_config(call: Call, body: dict[str, Any]) -> dict[str, Any]
 
 @operation("DeleteEndpointConfig")
 def delete_endpoint_config(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteEndpointConfig", body)
-    _find_config(call, body["EndpointConfigName"]).timeline.plan(call.now, [({GONE: True}, None)])
+    _find_config(call, body["EndpointConfigName"]).delete(call.now)
     return {}
 
 
@@ -151,7 +145,6 @@ def _find_endpoint(call: Call, name: str) -> Record:
 
 @operation("CreateEndpoint")
 def create_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateEndpoint", body)
     config = _find_config(call, body["EndpointConfigName"])
     record = _create(call, body, ENDPOINT, "EndpointName")
     record.data["deployment"] = body.get("DeploymentConfig")
@@ -172,7 +165,6 @@ def _require_in_service(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("UpdateEndpoint")
 def update_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("UpdateEndpoint", body)
     record = _find_endpoint(call, body["EndpointName"])
     state = _require_in_service(call, record)
     new_config = _find_config(call, body["EndpointConfigName"])
@@ -202,7 +194,6 @@ def update_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("UpdateEndpointWeightsAndCapacities")
 def update_weights(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("UpdateEndpointWeightsAndCapacities", body)
     record = _find_endpoint(call, body["EndpointName"])
     state = _require_in_service(call, record)
     variants = {v["VariantName"]: dict(v) for v in state["ProductionVariants"]}
@@ -247,34 +238,24 @@ def _describe_endpoint(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeEndpoint")
 def describe_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeEndpoint", body)
     return _describe_endpoint(call, _find_endpoint(call, body["EndpointName"]))
 
 
 @operation("ListEndpoints")
 def list_endpoints(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
-
-    def summary(record: Record) -> dict[str, Any]:
-        full = _describe_endpoint(call, record)
-        return {key: full[key] for key in keys}
-
     return listing(
         call.store.all(ENDPOINT, call.now),
         body,
-        summary,
         "Endpoints",
-        {"Name": "EndpointName", "CreationTime": "CreationTime"},
+        lambda record: _describe_endpoint(call, record),
+        ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus"),
+        sort_fields={"Name": "EndpointName", "CreationTime": "CreationTime", "Status": "EndpointStatus"},
         status_field=("StatusEquals", "EndpointStatus"),
     )
 
 
 @operation("DeleteEndpoint")
 def delete_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteEndpoint", body)
     record = _find_endpoint(call, body["EndpointName"])
-    record.timeline.plan(
-        call.now,
-        [({"EndpointStatus": "Deleting"}, call.durations.endpoint.deleting), ({GONE: True}, None)],
-    )
+    record.delete(call.now, {"EndpointStatus": "Deleting"}, call.durations.endpoint.deleting)
     return {}

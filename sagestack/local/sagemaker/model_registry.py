@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import GONE, Call, Record, check_required, echo, listing, operation, tag_map
+from .core import Call, Record, echo, listing, operation, tag_map
 from .errors import ConflictError, ValidationError
 
 GROUP = "model_package_group"
@@ -40,7 +40,6 @@ def _find_group(call: Call, reference: str) -> Record:
 
 @operation("CreateModelPackageGroup")
 def create_group(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateModelPackageGroup", body)
     name = body["ModelPackageGroupName"]
     arn = call.arn(f"model-package-group/{name.lower()}")
     if call.store.find(GROUP, name, call.now) is not None:
@@ -66,35 +65,33 @@ def _describe_group(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeModelPackageGroup")
 def describe_group(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeModelPackageGroup", body)
     return _describe_group(call, _find_group(call, body["ModelPackageGroupName"]))
 
 
 @operation("DeleteModelPackageGroup")
 def delete_group(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteModelPackageGroup", body)
     record = _find_group(call, body["ModelPackageGroupName"])
     if any(p.data.get("group") == record.name for p in call.store.all(PACKAGE, call.now)):
         raise ConflictError(f"Model Package Group {record.arn} still contains model packages; delete them first.")
-    record.timeline.plan(call.now, [({GONE: True}, None)])
+    record.delete(call.now)
     return {}
 
 
 @operation("ListModelPackageGroups")
 def list_groups(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    def summary(record: Record) -> dict[str, Any]:
-        full = _describe_group(call, record)
-        keys = ("ModelPackageGroupName", "ModelPackageGroupArn", "ModelPackageGroupDescription", "CreationTime")
-        return {key: full[key] for key in keys if key in full} | {
-            "ModelPackageGroupStatus": full["ModelPackageGroupStatus"]
-        }
-
     return listing(
         call.store.all(GROUP, call.now),
         body,
-        summary,
         "ModelPackageGroupSummaryList",
-        {"Name": "ModelPackageGroupName", "CreationTime": "CreationTime"},
+        lambda record: _describe_group(call, record),
+        (
+            "ModelPackageGroupName",
+            "ModelPackageGroupArn",
+            "ModelPackageGroupDescription",
+            "CreationTime",
+            "ModelPackageGroupStatus",
+        ),
+        sort_fields={"Name": "ModelPackageGroupName", "CreationTime": "CreationTime"},
     )
 
 
@@ -119,7 +116,6 @@ def _same_request(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 @operation("CreateModelPackage")
 def create_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateModelPackage", body)
     token = body.get("ClientToken")
     if token:
         for existing in call.store.all(PACKAGE, call.now):
@@ -205,13 +201,11 @@ def _describe_package(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeModelPackage")
 def describe_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeModelPackage", body)
     return _describe_package(call, _find_package(call, body["ModelPackageName"]))
 
 
 @operation("UpdateModelPackage")
 def update_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("UpdateModelPackage", body)
     record = _find_package(call, body["ModelPackageArn"])
     if not record.data.get("group"):
         raise ValidationError("Only versioned model packages (in a model package group) can be updated.")
@@ -233,12 +227,8 @@ def update_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteModelPackage")
 def delete_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteModelPackage", body)
     record = _find_package(call, body["ModelPackageName"])
-    record.timeline.plan(
-        call.now,
-        [({"ModelPackageStatus": "Deleting"}, call.durations.model_package.deleting), ({GONE: True}, None)],
-    )
+    record.delete(call.now, {"ModelPackageStatus": "Deleting"}, call.durations.model_package.deleting)
     return {}
 
 
@@ -253,9 +243,12 @@ def list_packages(call: Call, body: dict[str, Any]) -> dict[str, Any]:
         if kind != "Both":
             records = [r for r in records if bool(r.data.get("group")) == (kind == "Versioned")]
 
-    def summary(record: Record) -> dict[str, Any]:
-        full = _describe_package(call, record)
-        keys = (
+    return listing(
+        records,
+        body,
+        "ModelPackageSummaryList",
+        lambda record: _describe_package(call, record),
+        (
             "ModelPackageName",
             "ModelPackageGroupName",
             "ModelPackageVersion",
@@ -264,14 +257,7 @@ def list_packages(call: Call, body: dict[str, Any]) -> dict[str, Any]:
             "CreationTime",
             "ModelPackageStatus",
             "ModelApprovalStatus",
-        )
-        return {key: full[key] for key in keys if key in full}
-
-    return listing(
-        records,
-        body,
-        summary,
-        "ModelPackageSummaryList",
-        {"Name": "ModelPackageName", "CreationTime": "CreationTime"},
+        ),
+        sort_fields={"Name": "ModelPackageName", "CreationTime": "CreationTime"},
         status_field=("ModelApprovalStatus", "ModelApprovalStatus"),
     )

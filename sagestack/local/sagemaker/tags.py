@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import Call, Record, check_required, operation, paginate, tag_map
+from .core import Call, Record, operation, paginate, tag_map
 from .errors import ValidationError
 
 MAX_TAGS = 50
@@ -23,7 +23,6 @@ def _as_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 @operation("AddTags")
 def add_tags(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("AddTags", body)
     record = _find(call, body["ResourceArn"])
     merged = record.tags | tag_map(body["Tags"])
     if len(merged) > MAX_TAGS:
@@ -34,13 +33,11 @@ def add_tags(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("ListTags")
 def list_tags(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("ListTags", body)
     return paginate(_as_list(_find(call, body["ResourceArn"]).tags), body, "Tags", default_max=50)
 
 
 @operation("DeleteTags")
 def delete_tags(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteTags", body)
     record = _find(call, body["ResourceArn"])
     record.tags = {key: value for key, value in record.tags.items() if key not in body["TagKeys"]}
     return {}

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import GONE, Call, Phase, Record, check_required, echo, listing, operation, tag_map
+from .core import Call, Phase, Record, echo, listing, operation, tag_map
 from .errors import ResourceInUse, ValidationError
 
 KIND = "training_job"
 IN_PROGRESS = "InProgress"
 TERMINAL = ("Completed", "Failed", "Stopped")
+SUMMARY = (
+    "TrainingJobName",
+    "TrainingJobArn",
+    "CreationTime",
+    "TrainingEndTime",
+    "LastModifiedTime",
+    "TrainingJobStatus",
+    "SecondaryStatus",
+)
 
 MESSAGES = {
     "Starting": "Launching requested ML instances",
@@ -41,7 +50,6 @@ def _find(call: Call, name: str) -> Record:
 
 @operation("CreateTrainingJob")
 def create(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("CreateTrainingJob", body)
     name = body["TrainingJobName"]
     existing = call.store.find(KIND, name, call.now)
     if existing is not None:
@@ -115,33 +123,24 @@ def _describe(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeTrainingJob")
 def describe(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DescribeTrainingJob", body)
     return _describe(call, _find(call, body["TrainingJobName"]))
 
 
 @operation("ListTrainingJobs")
 def list_jobs(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    def summary(record: Record) -> dict[str, Any]:
-        full = _describe(call, record)
-        keys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime", "LastModifiedTime")
-        return {k: full[k] for k in keys if k in full} | {
-            "TrainingJobStatus": full["TrainingJobStatus"],
-            "SecondaryStatus": full["SecondaryStatus"],
-        }
-
     return listing(
         call.store.all(KIND, call.now),
         body,
-        summary,
         "TrainingJobSummaries",
-        {"Name": "TrainingJobName", "CreationTime": "CreationTime", "Status": "TrainingJobStatus"},
+        lambda record: _describe(call, record),
+        SUMMARY,
+        sort_fields={"Name": "TrainingJobName", "CreationTime": "CreationTime", "Status": "TrainingJobStatus"},
         status_field=("StatusEquals", "TrainingJobStatus"),
     )
 
 
 @operation("StopTrainingJob")
 def stop(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("StopTrainingJob", body)
     record = _find(call, body["TrainingJobName"])
     status = record.state(call.now)["TrainingJobStatus"]
     if status != IN_PROGRESS:
@@ -158,12 +157,11 @@ def stop(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteTrainingJob")
 def delete(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    check_required("DeleteTrainingJob", body)
     record = _find(call, body["TrainingJobName"])
     status = record.state(call.now)["TrainingJobStatus"]
     if status not in TERMINAL:
         raise ResourceInUse(
             f"Training job {record.name} is in status {status}; only Completed, Failed or Stopped jobs can be deleted."
         )
-    record.timeline.plan(call.now, [({GONE: True}, None)])
+    record.delete(call.now)
     return {}
