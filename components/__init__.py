@@ -1,5 +1,37 @@
 """SageMaker as code on Pulumi: the component resources users build their platform from.
 
-The components (training jobs, the model registry, serving, feature groups) arrive with the
-issues that build them; the shared dynamic-provider core will live in `components.core`.
+    from components import TrainingJob, Compute, InputData, OutputDataConfig
+
+The dynamic providers behind them live in `components.providers`, on the shared core in
+`components.core`.
 """
+
+from components.configs import (
+    CheckpointConfig,
+    Compute,
+    FileSystemDataSource,
+    InputData,
+    InstanceGroup,
+    MetricDefinition,
+    Networking,
+    OutputDataConfig,
+    RetryStrategy,
+    S3DataSource,
+    StoppingCondition,
+)
+from components.training_job import TrainingJob
+
+__all__ = [
+    "CheckpointConfig",
+    "Compute",
+    "FileSystemDataSource",
+    "InputData",
+    "InstanceGroup",
+    "MetricDefinition",
+    "Networking",
+    "OutputDataConfig",
+    "RetryStrategy",
+    "S3DataSource",
+    "StoppingCondition",
+    "TrainingJob",
+]

@@ -1,0 +1,1 @@
+"""The shared core of our dynamic providers: clients, check, waiter, errors, naming, tags."""

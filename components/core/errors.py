@@ -1,0 +1,49 @@
+"""The one error a dynamic provider raises: it names the resource, the operation, the AWS error
+code and SageMaker's FailureReason, so `pulumi up` says what failed and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+class SageMakerOperationError(Exception):
+    """A SageMaker call, or a wait for a status, failed."""
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        operation: str,
+        message: str,
+        *,
+        code: str | None = None,
+        failure_reason: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.kind, self.name, self.operation = kind, name, operation
+        self.code, self.failure_reason, self.hint = code, failure_reason, hint
+        text = f"{kind} {name!r}: {operation} failed" + (f" with {code}" if code else "") + f": {message}"
+        if failure_reason:
+            text += f"\n  FailureReason: {failure_reason}"
+        if hint:
+            text += f"\n  {hint}"
+        super().__init__(text)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def calling(kind: str, name: str, operation: str) -> Iterator[None]:
+    """Turn botocore's errors inside the block into a SageMakerOperationError naming all four."""
+    try:
+        yield
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", str(error))
+        raise SageMakerOperationError(kind, name, operation, message, code=error_code(error)) from error
+    except BotoCoreError as error:
+        raise SageMakerOperationError(kind, name, operation, str(error), code=type(error).__name__) from error

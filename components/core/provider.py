@@ -1,0 +1,208 @@
+"""The provider core: check, diff, create, read, update and delete once, for every resource.
+
+Each resource module subclasses `SageMakerProvider` and declares its variation as data (its
+inputs model, the operation its request goes to, which inputs replace and which update in place)
+plus a few hooks: extra rules, computed inputs, and the create / read / update / delete calls.
+
+Engine facts this encodes (DESIGN.md section 6): Check gets the old *inputs*, Diff and Update
+get the old *outputs*, so outputs carry every input; preview sends unknowns, which check and diff
+accept; numbers arrive as floats and are normalized by the inputs model and the service model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from botocore import xform_name
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .aws import AwsClients
+from .errors import SageMakerOperationError, calling
+from .service_model import Violation, validate_request
+from .unknowns import contains_unknown, is_unknown
+from .waiter import Waiter
+
+PROVIDER_KEY = "__provider"
+
+
+class StrictModel(BaseModel):
+    """Base of every argument and config model: a typo is an error, not a silently dropped field."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+def model_violations(error: ValidationError, prefix: str = "") -> list[Violation]:
+    """pydantic's errors as violations named by their input path (`compute.instance_count`)."""
+    violations = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"] if not str(part).startswith("function-"))
+        violations.append(Violation(f"{prefix}{path}" if path else prefix.rstrip(".") or "inputs", item["msg"]))
+    return violations
+
+
+class SageMakerProvider(ResourceProvider):
+    """Base dynamic provider on boto3 for one SageMaker resource kind."""
+
+    kind: ClassVar[str]
+    """Resource kind in messages, e.g. "TrainingJob"."""
+    inputs_model: ClassVar[type[StrictModel]]
+    """The provider's argument model; every field has a default or comes from the component."""
+    request_operation: ClassVar[str | None] = None
+    """The SageMaker operation the `request` input goes to, validated against its input shape."""
+    replace_on: ClassVar[tuple[str, ...]] = ()
+    """Inputs whose change needs a new resource."""
+    update_on: ClassVar[tuple[str, ...]] = ()
+    """Inputs changed in place in AWS; any other input changes only the Pulumi state."""
+    request_set_by_provider: ClassVar[dict[str, Any]] = {}
+    """Request members the provider fills in itself (a name, the tags), with a valid stand-in
+    for validation; a user may not set them in `request`."""
+    not_found: ClassVar[tuple[str, str]] = ("ResourceNotFound", "")
+    """(error code, message fragment) with which the describe operation says "no such resource"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aws = AwsClients()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        region = req.config.get("aws:region")
+        if region:
+            self.aws.region = region
+
+    @property
+    def sagemaker(self) -> Any:
+        return self.aws.client("sagemaker")
+
+    def waiter(self) -> Waiter:
+        return Waiter()
+
+    # --- hooks ------------------------------------------------------------------------------
+
+    def rules(self, inputs: dict[str, Any]) -> list[Violation]:
+        """Business rules beyond the service model (may see unknown values: skip those)."""
+        return []
+
+    def computed(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Inputs derived at check time from fully known inputs (e.g. a content-addressed name)."""
+        return {}
+
+    # --- check ------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        normalized, violations = self.normalize(news)
+        if not violations:
+            violations += self.rules(normalized)
+        if not violations and not contains_unknown(normalized):
+            normalized.update(self.computed(normalized))
+        return CheckResult(normalized, [CheckFailure(v.path, v.reason) for v in violations])
+
+    def normalize(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
+        """Inputs through the inputs model and the service model: defaults filled in, numbers
+        back to ints where the API wants ints (every number crosses the wire as a float, also
+        between check and create), and the violations found on the way."""
+        fields = self.inputs_model.model_fields
+        # Output-only properties are declared as None inputs on the dynamic resource: not inputs.
+        inputs = {
+            key: value for key, value in props.items() if key != PROVIDER_KEY and (key in fields or value is not None)
+        }
+        known = {key: value for key, value in inputs.items() if not is_unknown(value)}
+        violations: list[Violation] = []
+        try:
+            normalized = self.inputs_model.model_validate(known).model_dump()
+        except ValidationError as error:
+            violations += model_violations(error)
+            normalized = dict(known)
+        normalized.update({key: value for key, value in inputs.items() if is_unknown(value)})
+        request = normalized.get("request")
+        if self.request_operation and isinstance(request, dict):
+            violations += [
+                Violation(f"request.{key}", "is set by the provider; remove it from the request")
+                for key in self.request_set_by_provider
+                if key in request
+            ]
+            full, request_violations = validate_request(
+                self.request_operation, {**request, **self.request_set_by_provider}
+            )
+            normalized["request"] = {
+                key: value for key, value in full.items() if key not in self.request_set_by_provider
+            }
+            violations += [Violation(f"request.{v.path}", v.reason) for v in request_violations]
+        return normalized, violations
+
+    # --- diff -------------------------------------------------------------------------------
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        fields = set(self.inputs_model.model_fields)
+        changed = sorted(
+            key
+            for key in fields | (set(news) - {PROVIDER_KEY})
+            if key in fields and (is_unknown(news.get(key)) or _differs(olds.get(key), news.get(key)))
+        )
+        replaces = [key for key in changed if key in self.replace_on]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def describe(self, operation: str, name: str, **params: Any) -> dict[str, Any] | None:
+        """The describe response, or None when SageMaker says there is no such resource."""
+        code, fragment = self.not_found
+        try:
+            with calling(self.kind, name, operation):
+                response = getattr(self.sagemaker, xform_name(operation))(**params)
+        except SageMakerOperationError as error:
+            if error.code == code and fragment in str(error):
+                return None
+            raise
+        response.pop("ResponseMetadata", None)
+        return response
+
+    # --- create / read / update / delete: resource hooks ------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.normalize(props)[0]
+        id_, outputs = self.create_resource(inputs)
+        return CreateResult(id_, {**inputs, **outputs})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
+        live = self.read_resource(id_, state)
+        if live is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**state, **live})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = self.normalize(news)[0]
+        previous = {key: value for key, value in olds.items() if key != PROVIDER_KEY}
+        outputs = self.update_resource(id_, previous, inputs)
+        return UpdateResult({**previous, **inputs, **outputs})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
+
+    def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """Compare state and inputs as the wire carries them (2 and 2.0 are the same)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() != new.keys() or any(_differs(old[key], new[key]) for key in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) != len(new) or any(_differs(a, b) for a, b in zip(old, new, strict=True))
+    return old != new

@@ -1,0 +1,1 @@
+"""Dynamic providers (boto3), one module per resource, all on `components.core`."""
