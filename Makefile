@@ -12,7 +12,7 @@ LOCAL_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=
 	AWS_ENDPOINT_URL=$(LOCAL_URL) PULUMI_BACKEND_URL=file://$(STATE_DIR) \
 	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local}
 
-.PHONY: install test lint typecheck unit up local-aws down clean
+.PHONY: install test lint typecheck unit bench up local-aws down clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: install
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Measured numbers (README: Benchmarks); not part of `make test`.
+bench: install
+	$(BIN)/python -m bench.waiter
 
 # Start the local AWS in the background unless one already answers on LOCAL_PORT.
 local-aws: install

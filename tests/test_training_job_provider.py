@@ -161,3 +161,10 @@ def test_preview_with_an_unknown_role_checks_the_rest(provider_host: ProviderHos
     )
     assert failures == []
     assert "training_job_name" not in inputs or inputs["training_job_name"] is None
+
+
+def test_the_stack_region_wins_over_the_environment(quick_aws: LocalAws) -> None:
+    with ProviderHost(env=quick_aws.env(region="us-west-2")) as host:
+        host.configure({"aws:region": "eu-west-1"})
+        step = Deployment(host).up("train", TrainingJobProvider(), job_inputs())
+    assert ":eu-west-1:" in step.state.outputs["arn"]
