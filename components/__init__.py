@@ -19,6 +19,7 @@ from components.configs import (
     S3DataSource,
     StoppingCondition,
 )
+from components.model_registry import ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry
 from components.training_job import TrainingJob
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "InputData",
     "InstanceGroup",
     "MetricDefinition",
+    "ModelMetadata",
+    "ModelMetrics",
+    "ModelPackage",
+    "ModelRegistry",
     "Networking",
     "OutputDataConfig",
     "RetryStrategy",

@@ -110,6 +110,8 @@ class TrainingJob(pulumi.ComponentResource):
 
     arn: pulumi.Output[str]
     """The training job's ARN."""
+    image_uri: pulumi.Output[str | None]
+    """The training image (None for a marketplace algorithm), e.g. for a ModelPackage."""
     training_job_name: pulumi.Output[str]
     """The content-addressed SageMaker name."""
     status: pulumi.Output[str]
@@ -185,6 +187,7 @@ class TrainingJob(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self),
         )
         self.arn = job.arn
+        self.image_uri = pulumi.Output.from_input(image_uri)
         self.training_job_name = job.training_job_name
         self.status = job.status
         self.secondary_status = job.secondary_status

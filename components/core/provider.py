@@ -66,6 +66,10 @@ class SageMakerProvider(ResourceProvider):
     request_set_by_provider: ClassVar[dict[str, Any]] = {}
     """Request members the provider fills in itself (a name, the tags), with a valid stand-in
     for validation; a user may not set them in `request`."""
+    inputs_as_members: ClassVar[dict[str, str]] = {}
+    """Inputs kept apart from `request` (so they can update in place) that are still request
+    members: input name -> API member, e.g. "approval_status" -> "ModelApprovalStatus". They are
+    validated as members, and violations are named after the input."""
     not_found: ClassVar[tuple[str, str]] = ("ResourceNotFound", "")
     """(error code, message fragment) with which the describe operation says "no such resource"."""
 
@@ -129,14 +133,41 @@ class SageMakerProvider(ResourceProvider):
                 for key in self.request_set_by_provider
                 if key in request
             ]
+            violations += [
+                Violation(f"request.{member}", f"is set by the input {field!r}; remove it from the request")
+                for field, member in self.inputs_as_members.items()
+                if member in request
+            ]
+            members = self._members(normalized)
             full, request_violations = validate_request(
-                self.request_operation, {**request, **self.request_set_by_provider}
+                self.request_operation, {**request, **members, **self.request_set_by_provider}
             )
+            for field, member in self.inputs_as_members.items():
+                if member in members:
+                    normalized[field] = full.pop(member, normalized[field])
             normalized["request"] = {
                 key: value for key, value in full.items() if key not in self.request_set_by_provider
             }
-            violations += [Violation(f"request.{v.path}", v.reason) for v in request_violations]
+            violations += [self._named(v) for v in request_violations]
         return normalized, violations
+
+    def _members(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            member: inputs[field]
+            for field, member in self.inputs_as_members.items()
+            if inputs.get(field) not in (None, {}, [])
+        }
+
+    def _named(self, violation: Violation) -> Violation:
+        """A request violation named after the input it came from."""
+        for field, member in self.inputs_as_members.items():
+            if violation.path == member or violation.path.startswith((f"{member}.", f"{member}[")):
+                return Violation(field + violation.path[len(member) :], violation.reason)
+        return Violation(f"request.{violation.path}", violation.reason)
+
+    def full_request(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The request to send: `request` plus the inputs that are request members."""
+        return {**inputs["request"], **self._members(inputs)}
 
     # --- diff -------------------------------------------------------------------------------
 

@@ -1,0 +1,138 @@
+"""ModelRegistry and ModelPackage under Pulumi's mocks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime.mocks import MockResourceArgs
+from pydantic import ValidationError
+
+from components import Compute, ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry, OutputDataConfig, TrainingJob
+from sagestack.testing.mocks import PlatformMocks, run_program
+
+IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
+GROUP_ARN = "arn:aws:sagemaker:us-west-2:123456789012:model-package-group/churn"
+
+
+def _outputs(args: MockResourceArgs) -> dict[str, Any]:
+    if args.typ == "aws:sagemaker/modelPackageGroup:ModelPackageGroup":
+        return {"arn": GROUP_ARN}
+    if args.typ == "pulumi-python:dynamic/sagemaker:TrainingJob":
+        return {"model_artifacts": "s3://data/output/churn-train/output/model.tar.gz", "status": "Completed"}
+    return {}
+
+
+MOCKS = PlatformMocks(_outputs)
+
+
+def test_registry_shares_read_access_with_exactly_the_listed_accounts() -> None:
+    run = run_program(
+        lambda: ModelRegistry("churn", share_with_accounts=["111111111111", "222222222222"]) and None, mocks=MOCKS
+    )
+    component = run.named("churn")
+    group, policy = run.named("churn-group"), run.named("churn-sharing")
+    assert run.children_of(component) == [group, policy]
+    assert group.inputs["modelPackageGroupName"] == "churn"
+    assert policy.inputs["modelPackageGroupName"] == "churn"
+    assert json.loads(policy.inputs["resourcePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CrossAccountRead",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]},
+                "Action": [
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages",
+                ],
+                "Resource": [GROUP_ARN, "arn:aws:sagemaker:us-west-2:123456789012:model-package/churn/*"],
+            }
+        ],
+    }
+
+
+def test_registry_without_sharing_has_no_policy() -> None:
+    run = run_program(
+        lambda: ModelRegistry("churn", description="churn models", tags={"team": "ml"}) and None, mocks=MOCKS
+    )
+    assert [r.name for r in run.children_of(run.named("churn"))] == ["churn-group"]
+    assert run.named("churn-group").inputs["tags"] == {"team": "ml"}
+
+
+def test_registry_refuses_bad_account_ids() -> None:
+    with pytest.raises(ValidationError, match="12-digit"):
+        run_program(lambda: ModelRegistry("churn", share_with_accounts=["12345"]) and None, mocks=MOCKS)
+
+
+def test_package_takes_image_and_artifacts_from_a_training_job() -> None:
+    def program() -> None:
+        registry = ModelRegistry("churn")
+        job = TrainingJob(
+            "churn-train",
+            image_uri=IMAGE,
+            role_arn="arn:aws:iam::123456789012:role/SageMakerExecutionRole",
+            compute=Compute(instance_type="ml.m5.xlarge"),
+            output_data_config=OutputDataConfig(s3_output_path="s3://data/output"),
+        )
+        ModelPackage(
+            "churn-model",
+            registry=registry,
+            model_source=job,
+            supported_realtime_inference_instance_types=["ml.m5.large"],
+            approval_status="Approved",
+            customer_metadata={"auc": "0.91"},
+            metadata=ModelMetadata(commit_id="abc123", repository="github.com/acme/churn"),
+            model_metrics=ModelMetrics(model_quality_statistics="s3://data/eval/statistics.json"),
+            domain="MACHINE_LEARNING",
+            task="CLASSIFICATION",
+        )
+
+    run = run_program(program, mocks=MOCKS)
+    package = run.named("churn-model-version")
+    assert package.type == "pulumi-python:dynamic/sagemaker:ModelPackage"
+    assert package.parent == run.named("churn-model").urn
+    request = package.inputs["request"]
+    assert request["ModelPackageGroupName"] == "churn"
+    assert request["InferenceSpecification"]["Containers"] == [
+        {"Image": IMAGE, "ModelDataUrl": "s3://data/output/churn-train/output/model.tar.gz"}
+    ]
+    assert request["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] == ["ml.m5.large"]
+    assert request["MetadataProperties"] == {"CommitId": "abc123", "Repository": "github.com/acme/churn"}
+    assert request["ModelMetrics"] == {
+        "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": "s3://data/eval/statistics.json"}}
+    }
+    assert (request["Domain"], request["Task"]) == ("MACHINE_LEARNING", "CLASSIFICATION")
+    assert "ModelApprovalStatus" not in request, "approval is an in-place input, not part of the version"
+    assert (package.inputs["approval_status"], package.inputs["customer_metadata"]) == ("Approved", {"auc": "0.91"})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({}, "set exactly one of registry and group_name"),
+        ({"group_name": "churn", "registry_too": True}, "set exactly one of registry and group_name"),
+        ({"group_name": "churn", "no_image": True}, "set image_uri"),
+    ],
+)
+def test_package_arguments_are_checked_before_registration(arguments: dict[str, Any], message: str) -> None:
+    def program() -> None:
+        registry = ModelRegistry("churn") if arguments.get("registry_too") else None
+        image = None if arguments.get("no_image") else IMAGE
+        ModelPackage("pkg", registry=registry, group_name=arguments.get("group_name"), image_uri=image)
+
+    with pytest.raises(ValueError, match=message):
+        run_program(program, mocks=MOCKS)
+
+
+def test_package_outputs_are_registered() -> None:
+    def program() -> pulumi.Output[Any]:
+        package = ModelPackage("pkg", group_name="churn", image_uri=IMAGE, model_data_url="s3://m/model.tar.gz")
+        return package.arn
+
+    run = run_program(program, mocks=MOCKS)
+    assert run.named("pkg").outputs is not None
+    assert run.result == "arn:aws:mock:us-west-2:123456789012:modelpackage/pkg-version"
