@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from components.providers.model_package import ModelPackageProvider
 from sagestack.testing.local_aws import LocalAws
@@ -130,3 +131,35 @@ def test_failed_validation_surfaces_the_reason(deployment: Deployment, registry_
     assert "ended Failed" in failed.value.details
     assert "FailureReason: ValidationStatuses churn: Container failed the ping health check" in failed.value.details
     assert deployment.resources == {}
+
+
+def test_a_token_that_names_a_deleted_version_registers_afresh() -> None:
+    """If SageMaker answers a repeated ClientToken with a version deleted since (a destroy, then
+    the same request again), the provider registers a new version under a derived token."""
+    provider = ModelPackageProvider()
+    provider.aws.region = "us-west-2"
+    client = provider.aws.client("sagemaker")
+    deleted, fresh = (f"arn:aws:sagemaker:us-west-2:123456789012:model-package/churn/{n}" for n in (1, 2))
+    normalized = provider.normalize(package_inputs())[0]
+    inputs = normalized | provider.computed(normalized)
+    completed = {
+        "ModelPackageName": "churn",
+        "ModelPackageArn": fresh,
+        "ModelPackageStatus": "Completed",
+        "CreationTime": 1_750_000_000,
+        "ModelApprovalStatus": "PendingManualApproval",
+        "ModelPackageStatusDetails": {"ValidationStatuses": []},
+    }
+    with Stubber(client) as stub:
+        stub.add_response(
+            "create_model_package",
+            {"ModelPackageArn": deleted},
+            {**provider.full_request(inputs), "ClientToken": inputs["client_token"]},
+        )
+        stub.add_client_error(
+            "describe_model_package", "ValidationException", f"ModelPackage {deleted} does not exist."
+        )
+        stub.add_response("create_model_package", {"ModelPackageArn": fresh})
+        stub.add_response("describe_model_package", completed)
+        arn, outputs = provider.create_resource(inputs)
+    assert arn == fresh and outputs["status"] == "Completed"

@@ -160,10 +160,11 @@ class ModelPackageProvider(SageMakerProvider):
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         token = inputs.get("client_token") or self.computed(inputs)["client_token"]
-        label = inputs["logical_name"]
-        with calling(KIND, label, "CreateModelPackage"):
-            arn = self.sagemaker.create_model_package(**self.full_request(inputs), ClientToken=token)["ModelPackageArn"]
-        pulumi.log.info(f"{KIND} {label}: registered {arn}")
+        arn = self._register(inputs, token)
+        if self._describe(arn) is None:
+            # The token still names a version deleted since (a destroy, then the same request
+            # again): register afresh under a token derived from the deleted one.
+            arn = self._register(inputs, hashlib.sha256(f"{token}:{arn}".encode()).hexdigest()[:32])
         try:
             package = self.waiter().wait(
                 lambda: self._describe(arn), COMPLETION, inputs["wait_timeout_seconds"], f"{KIND} {arn}"
@@ -189,6 +190,12 @@ class ModelPackageProvider(SageMakerProvider):
                 )
             package = self._describe(arn) or package
         return arn, package_outputs(package)
+
+    def _register(self, inputs: dict[str, Any], token: str) -> str:
+        with calling(KIND, inputs["logical_name"], "CreateModelPackage"):
+            arn = self.sagemaker.create_model_package(**self.full_request(inputs), ClientToken=token)["ModelPackageArn"]
+        pulumi.log.info(f"{KIND} {inputs['logical_name']}: registered {arn}")
+        return arn
 
     def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
         package = self._describe(id_)
