@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .aws import AwsClients
 from .errors import SageMakerOperationError, calling
-from .service_model import Violation, validate_request
+from .service_model import Violation, shape_named, validate, validate_request
 from .unknowns import contains_unknown, is_unknown
 from .waiter import Waiter
 
@@ -70,6 +70,9 @@ class SageMakerProvider(ResourceProvider):
     """Inputs kept apart from `request` (so they can update in place) that are still request
     members: input name -> API member, e.g. "approval_status" -> "ModelApprovalStatus". They are
     validated as members, and violations are named after the input."""
+    shaped_inputs: ClassVar[dict[str, str]] = {}
+    """Inputs that are one API shape (input name -> shape name, e.g. "deployment_config" ->
+    "DeploymentConfig"): validated and number-normalized like the request."""
     not_found: ClassVar[tuple[str, str]] = ("ResourceNotFound", "")
     """(error code, message fragment) with which the describe operation says "no such resource"."""
 
@@ -126,6 +129,10 @@ class SageMakerProvider(ResourceProvider):
             violations += model_violations(error)
             normalized = dict(known)
         normalized.update({key: value for key, value in inputs.items() if is_unknown(value)})
+        for field, shape in self.shaped_inputs.items():
+            if isinstance(normalized.get(field), dict):
+                normalized[field], found = validate(normalized[field], shape_named(shape), field)
+                violations += found
         request = normalized.get("request")
         if self.request_operation and isinstance(request, dict):
             violations += [
