@@ -20,15 +20,32 @@ from components.configs import (
     StoppingCondition,
 )
 from components.model_registry import ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry
+from components.serving import (
+    AsyncInference,
+    BlueGreen,
+    DataCapture,
+    InstanceVariant,
+    ManagedInstanceScaling,
+    ModelEndpoint,
+    RollingUpdate,
+    ServerlessVariant,
+    TrafficShift,
+)
 from components.training_job import TrainingJob
 
 __all__ = [
+    "AsyncInference",
+    "BlueGreen",
     "CheckpointConfig",
     "Compute",
+    "DataCapture",
     "FileSystemDataSource",
     "InputData",
     "InstanceGroup",
+    "InstanceVariant",
+    "ManagedInstanceScaling",
     "MetricDefinition",
+    "ModelEndpoint",
     "ModelMetadata",
     "ModelMetrics",
     "ModelPackage",
@@ -36,7 +53,10 @@ __all__ = [
     "Networking",
     "OutputDataConfig",
     "RetryStrategy",
+    "RollingUpdate",
     "S3DataSource",
+    "ServerlessVariant",
     "StoppingCondition",
+    "TrafficShift",
     "TrainingJob",
 ]

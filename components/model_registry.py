@@ -238,6 +238,8 @@ class ModelPackage(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sagemaker:registry:ModelPackage", name, None, opts)
+        self.declared_approval_status = approval_status
+        """The approval this program asks for (what a production endpoint checks)."""
         if (registry is None) == (group_name is None):
             raise ValueError(f"ModelPackage {name}: set exactly one of registry and group_name")
         if model_source is not None:

@@ -1,0 +1,335 @@
+"""ModelEndpoint under Pulumi's mocks: what it registers, and what it refuses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi.runtime.mocks import MockResourceArgs
+
+from components import (
+    AsyncInference,
+    BlueGreen,
+    Compute,
+    DataCapture,
+    InstanceVariant,
+    ManagedInstanceScaling,
+    ModelEndpoint,
+    ModelPackage,
+    OutputDataConfig,
+    RollingUpdate,
+    ServerlessVariant,
+    TrafficShift,
+    TrainingJob,
+)
+from sagestack.testing.mocks import PlatformMocks, ProgramRun, run_program
+
+IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
+PACKAGE = "arn:aws:sagemaker:us-west-2:111111111111:model-package/churn/3"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecutionRole"
+KEY = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _outputs(args: MockResourceArgs) -> dict[str, Any]:
+    if args.typ == "aws:sagemaker/model:Model":
+        return {"name": f"{args.name}-abc123"}
+    if args.typ == "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
+        return {"name": f"{args.name}-def456"}
+    if args.typ == "pulumi-python:dynamic/sagemaker:TrainingJob":
+        return {"model_artifacts": "s3://data/output/job/output/model.tar.gz"}
+    return {}
+
+
+def _run(build: Callable[[], Any]) -> ProgramRun:
+    return run_program(lambda: build() and None, mocks=PlatformMocks(_outputs))
+
+
+def _endpoint(**overrides: Any) -> ModelEndpoint:
+    arguments: dict[str, Any] = {
+        "model_source": PACKAGE,
+        "role_arn": ROLE,
+        "variants": [InstanceVariant(instance_type="ml.m5.large")],
+    }
+    arguments.update(overrides)
+    return ModelEndpoint("churn", **arguments)
+
+
+def _variants(run: ProgramRun) -> list[dict[str, Any]]:
+    return run.named("churn-config").inputs["productionVariants"]
+
+
+def test_children_parentage_and_outputs() -> None:
+    run = _run(_endpoint)
+    component = run.named("churn")
+    assert [(r.type, r.name) for r in run.children_of(component)] == [
+        ("aws:sagemaker/model:Model", "churn-model"),
+        ("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "churn-config"),
+        ("pulumi-python:dynamic/sagemaker:Endpoint", "churn-endpoint"),
+    ]
+    endpoint = run.named("churn-endpoint")
+    assert endpoint.inputs["endpoint_config_name"] == "churn-config-def456"
+    assert endpoint.inputs["endpoint_name"] == "churn"
+    assert "name" not in run.named("churn-config").inputs, "configs are auto-named, so a change creates a new one first"
+    assert run.named("churn-model").inputs["primaryContainer"] == {"modelPackageName": PACKAGE}
+    assert component.outputs is not None and component.outputs["model_name"] == "churn-model-abc123"
+
+
+def test_serverless_endpoint() -> None:
+    run = _run(
+        lambda: _endpoint(
+            variants=[ServerlessVariant(memory_size_in_mb=4096, max_concurrency=20, provisioned_concurrency=2)]
+        )
+    )
+    [variant] = _variants(run)
+    assert variant["serverlessConfig"] == {"memorySizeInMb": 4096, "maxConcurrency": 20, "provisionedConcurrency": 2}
+    assert "instanceType" not in variant
+
+
+def test_two_weighted_variants() -> None:
+    run = _run(
+        lambda: _endpoint(
+            variants=[
+                InstanceVariant(name="blue", instance_type="ml.m5.large", initial_instance_count=2, initial_weight=0.9),
+                InstanceVariant(
+                    name="green",
+                    instance_type="ml.c5.xlarge",
+                    initial_weight=0.1,
+                    managed_instance_scaling=ManagedInstanceScaling(min_instance_count=1, max_instance_count=4),
+                    routing_strategy="LEAST_OUTSTANDING_REQUESTS",
+                ),
+            ]
+        )
+    )
+    blue, green = _variants(run)
+    assert (blue["variantName"], blue["initialVariantWeight"], blue["initialInstanceCount"]) == ("blue", 0.9, 2)
+    assert green["managedInstanceScaling"] == {"status": "ENABLED", "minInstanceCount": 1, "maxInstanceCount": 4}
+    assert green["routingConfigs"] == [{"routingStrategy": "LEAST_OUTSTANDING_REQUESTS"}]
+    assert blue["modelName"] == green["modelName"] == "churn-model-abc123"
+
+
+def test_canary_blue_green_with_alarms() -> None:
+    deployment = BlueGreen(
+        traffic=TrafficShift(type="CANARY", canary_percent=10, wait_interval_in_seconds=600),
+        termination_wait_in_seconds=300,
+        rollback_alarms=["churn-5xx", "churn-latency-p99"],
+    )
+    run = _run(lambda: _endpoint(deployment=deployment))
+    assert run.named("churn-endpoint").inputs["deployment_config"] == {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "WaitIntervalInSeconds": 600,
+                "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+            },
+            "TerminationWaitInSeconds": 300,
+        },
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "churn-5xx"}, {"AlarmName": "churn-latency-p99"}]},
+    }
+
+
+def test_data_capture_and_volume_with_kms() -> None:
+    run = _run(
+        lambda: _endpoint(
+            data_capture=DataCapture(destination_s3_uri="s3://data/capture", sampling_percentage=20, kms_key_id=KEY),
+            kms_key_id=KEY,
+        )
+    )
+    config = run.named("churn-config").inputs
+    assert config["kmsKeyArn"] == KEY
+    assert config["dataCaptureConfig"] == {
+        "enableCapture": True,
+        "initialSamplingPercentage": 20,
+        "destinationS3Uri": "s3://data/capture",
+        "kmsKeyId": KEY,
+        "captureOptions": [{"captureMode": "Input"}, {"captureMode": "Output"}],
+    }
+
+
+def test_async_inference() -> None:
+    run = _run(
+        lambda: _endpoint(
+            async_inference=AsyncInference(
+                s3_output_path="s3://data/async/out",
+                error_topic="arn:aws:sns:us-west-2:123456789012:errors",
+                max_concurrent_invocations_per_instance=4,
+            )
+        )
+    )
+    assert run.named("churn-config").inputs["asyncInferenceConfig"] == {
+        "outputConfig": {
+            "s3OutputPath": "s3://data/async/out",
+            "notificationConfig": {"errorTopic": "arn:aws:sns:us-west-2:123456789012:errors"},
+        },
+        "clientConfig": {"maxConcurrentInvocationsPerInstance": 4},
+    }
+
+
+def test_endpoint_from_a_training_job_with_a_generated_role() -> None:
+    def build() -> ModelEndpoint:
+        job = TrainingJob(
+            "churn-train",
+            image_uri=IMAGE,
+            role_arn=ROLE,
+            compute=Compute(instance_type="ml.m5.xlarge"),
+            output_data_config=OutputDataConfig(s3_output_path="s3://data/output"),
+        )
+        return _endpoint(model_source=job, role_arn=None)
+
+    run = _run(build)
+    assert run.named("churn-model").inputs["primaryContainer"] == {
+        "image": IMAGE,
+        "modelDataUrl": "s3://data/output/job/output/model.tar.gz",
+    }
+    role = run.named("churn-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "sagemaker.amazonaws.com"
+    }
+    assert run.named("churn-model").inputs["executionRoleArn"] == "arn:aws:mock:us-west-2:123456789012:role/churn-role"
+    policy = json.loads(run.named("churn-role-policy").inputs["policy"])
+    assert [statement["Sid"] for statement in policy["Statement"]] == ["ReadModelArtifacts", "PullImages", "Logs"]
+
+
+def test_production_refuses_an_unapproved_package() -> None:
+    def pending() -> ModelEndpoint:
+        package = ModelPackage("pkg", group_name="churn", image_uri=IMAGE, model_data_url="s3://m/model.tar.gz")
+        return _endpoint(model_source=package, production=True)
+
+    with pytest.raises(
+        ValueError, match="production serves only Approved model packages; this one is PendingManualApproval"
+    ):
+        _run(pending)
+    with pytest.raises(ValueError, match="this one is Rejected"):
+        _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Rejected"))
+    run = _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Approved"))
+    assert run.named("churn-endpoint")
+
+
+def _shadow_two() -> Any:
+    return _endpoint(
+        shadow_variant=[
+            InstanceVariant(name="s1", instance_type="ml.m5.large"),
+            InstanceVariant(name="s2", instance_type="ml.m5.large"),
+        ]
+    )
+
+
+BAD: list[tuple[str, Callable[[], Any], str]] = [
+    ("canary 60 %", lambda: TrafficShift(type="CANARY", canary_percent=60), "canary_percent"),
+    ("linear step 5 %", lambda: TrafficShift(type="LINEAR", linear_step_percent=5), "linear_step_percent"),
+    ("canary without a size", lambda: TrafficShift(type="CANARY"), "canary_percent"),
+    ("wait interval over an hour", lambda: TrafficShift(wait_interval_in_seconds=4000), "wait_interval_in_seconds"),
+    (
+        "termination wait over an hour",
+        lambda: BlueGreen(termination_wait_in_seconds=4000),
+        "termination_wait_in_seconds",
+    ),
+    (
+        "execution timeout under 10 min",
+        lambda: BlueGreen(maximum_execution_timeout_in_seconds=100),
+        "maximum_execution_timeout_in_seconds",
+    ),
+    ("eleven alarms", lambda: BlueGreen(rollback_alarms=[f"a{n}" for n in range(11)]), "rollback_alarms"),
+    ("rolling batch 60 %", lambda: RollingUpdate(batch_percent=60), "batch_percent"),
+    ("serverless memory 1500", lambda: ServerlessVariant(memory_size_in_mb=1500), "memory_size_in_mb"),
+    ("serverless memory 8192", lambda: ServerlessVariant(memory_size_in_mb=8192), "memory_size_in_mb"),
+    (
+        "provisioned over max concurrency",
+        lambda: ServerlessVariant(max_concurrency=2, provisioned_concurrency=3),
+        "provisioned_concurrency",
+    ),
+    ("max concurrency 201", lambda: ServerlessVariant(max_concurrency=201), "max_concurrency"),
+    ("two shadow variants", _shadow_two, "shadow_variant"),
+    (
+        "shadow beside two production variants",
+        lambda: _endpoint(
+            variants=[
+                InstanceVariant(name="a", instance_type="ml.m5.large"),
+                InstanceVariant(name="b", instance_type="ml.m5.large"),
+            ],
+            shadow_variant=InstanceVariant(name="s", instance_type="ml.m5.large"),
+        ),
+        "exactly one production variant",
+    ),
+    ("zero variants", lambda: _endpoint(variants=[]), "variants"),
+    ("negative weight", lambda: InstanceVariant(instance_type="ml.m5.large", initial_weight=-0.5), "initial_weight"),
+    ("unknown instance type", lambda: InstanceVariant(instance_type="ml.banana.large"), "instance_type"),
+    (
+        "zero instances",
+        lambda: InstanceVariant(instance_type="ml.m5.large", initial_instance_count=0),
+        "initial_instance_count",
+    ),
+    ("513 GB volume", lambda: InstanceVariant(instance_type="ml.m5.large", volume_size_in_gb=513), "volume_size_in_gb"),
+    (
+        "scaling min above max",
+        lambda: ManagedInstanceScaling(min_instance_count=5, max_instance_count=2),
+        "min_instance_count",
+    ),
+    (
+        "unknown routing strategy",
+        lambda: InstanceVariant.model_validate({"instance_type": "ml.m5.large", "routing_strategy": "FASTEST"}),
+        "routing_strategy",
+    ),
+    (
+        "duplicate variant names",
+        lambda: _endpoint(
+            variants=[InstanceVariant(instance_type="ml.m5.large"), InstanceVariant(instance_type="ml.c5.large")]
+        ),
+        "variant names must be unique",
+    ),
+    (
+        "variant name with a space",
+        lambda: _endpoint(variants=[InstanceVariant(name="blue variant", instance_type="ml.m5.large")]),
+        "ProductionVariants[0].VariantName",
+    ),
+    (
+        "capture sampling 101 %",
+        lambda: DataCapture(destination_s3_uri="s3://d/c", sampling_percentage=101),
+        "sampling_percentage",
+    ),
+    (
+        "unknown capture mode",
+        lambda: DataCapture.model_validate({"destination_s3_uri": "s3://d/c", "capture_modes": ["Everything"]}),
+        "capture_modes",
+    ),
+    (
+        "non-S3 capture destination",
+        lambda: _endpoint(data_capture=DataCapture(destination_s3_uri="/tmp/capture")),
+        "DataCaptureConfig.DestinationS3Uri",
+    ),
+    (
+        "serverless with data capture",
+        lambda: _endpoint(variants=[ServerlessVariant()], data_capture=DataCapture(destination_s3_uri="s3://d/c")),
+        "serverless variants support neither",
+    ),
+    (
+        "async concurrency 0",
+        lambda: AsyncInference(s3_output_path="s3://d/o", max_concurrent_invocations_per_instance=0),
+        "max_concurrent_invocations_per_instance",
+    ),
+    (
+        "non-S3 async output",
+        lambda: _endpoint(async_inference=AsyncInference(s3_output_path="https:/nowhere")),
+        "AsyncInferenceConfig.OutputConfig.S3OutputPath",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "build", "field"), BAD, ids=[case[0] for case in BAD])
+def test_bad_input_is_refused_before_anything_is_registered(label: str, build: Callable[[], Any], field: str) -> None:
+    registered: list[str] = []
+
+    def program() -> None:
+        build()
+        registered.append("built")
+
+    with pytest.raises(ValueError) as refused:
+        run = _run(program)
+        registered += [r.type for r in run.resources]
+    assert field in str(refused.value), f"{label}: {refused.value}"
+    assert registered == [] or all("sagemaker" not in t for t in registered)
+
+
+def test_there_are_at_least_twenty_cases() -> None:
+    assert len(BAD) >= 20
