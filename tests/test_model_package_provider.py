@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -11,7 +9,7 @@ from botocore.stub import Stubber
 
 from components.providers.model_package import ModelPackageProvider
 from sagestack.testing.local_aws import LocalAws
-from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost
+from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost, interrupt_up
 from tests.sagemaker_requests import IMAGE, model_package
 
 QUICK = {"pending": 0.2, "in_progress": 0.3, "deleting": 0.2}
@@ -100,21 +98,13 @@ def test_delete_removes_the_version(deployment: Deployment, registry_aws: LocalA
 
 def test_interrupted_create_retried_registers_no_second_version(registry_aws: LocalAws) -> None:
     registry_aws.set_durations({"model_package": {**QUICK, "in_progress": 600}})
-    first = ProviderHost(env=registry_aws.env())
-    first.configure({"aws:region": "us-west-2"})
-
-    def interrupted_up() -> None:
-        with pytest.raises(ProviderError):
-            Deployment(first).up("pkg", ModelPackageProvider(), package_inputs())
-
-    thread = threading.Thread(target=interrupted_up, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while registry_aws.calls().get("sagemaker:CreateModelPackage", 0) == 0:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    first.kill()
-    thread.join(timeout=10)
+    interrupt_up(
+        registry_aws.env(),
+        "pkg",
+        ModelPackageProvider(),
+        package_inputs(),
+        started=lambda: registry_aws.calls().get("sagemaker:CreateModelPackage", 0) > 0,
+    )
     registry_aws.advance_clock(600)
     with ProviderHost(env=registry_aws.env()) as second:
         second.configure({"aws:region": "us-west-2"})

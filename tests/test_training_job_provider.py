@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -11,7 +9,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.providers.training_job import TrainingJobProvider
 from sagestack.testing.local_aws import LocalAws
-from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost, urn_for
+from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost, interrupt_up, urn_for
 from tests.sagemaker_requests import training_job
 
 QUICK = {"starting": 0.2, "downloading": 0.2, "training": 0.4, "uploading": 0.2, "stopping": 0.2}
@@ -55,21 +53,13 @@ def test_identical_rerun_adopts_instead_of_training_again(provider_host: Provide
 
 def test_interrupted_create_is_adopted_by_the_next_up(quick_aws: LocalAws) -> None:
     quick_aws.set_durations({"training_job": {**QUICK, "training": 600}})
-    first = ProviderHost(env=quick_aws.env())
-    first.configure({"aws:region": "us-west-2"})
-
-    def interrupted_up() -> None:
-        with pytest.raises(ProviderError):
-            Deployment(first).up("train", TrainingJobProvider(), job_inputs())
-
-    interrupted = threading.Thread(target=interrupted_up, daemon=True)
-    interrupted.start()
-    deadline = time.monotonic() + 20
-    while quick_aws.calls().get("sagemaker:CreateTrainingJob", 0) == 0:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    first.kill()
-    interrupted.join(timeout=10)
+    interrupt_up(
+        quick_aws.env(),
+        "train",
+        TrainingJobProvider(),
+        job_inputs(),
+        started=lambda: quick_aws.calls().get("sagemaker:CreateTrainingJob", 0) > 0,
+    )
     quick_aws.advance_clock(600)  # the job finishes while nobody watches
     with ProviderHost(env=quick_aws.env()) as second:
         second.configure({"aws:region": "us-west-2"})

@@ -17,7 +17,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -275,3 +277,38 @@ class Deployment:
         old = self.resources[name]
         self.host.delete(old.urn, old.id, old.outputs, old.inputs)
         del self.resources[name]
+
+
+def interrupt_up(
+    env: Mapping[str, str],
+    name: str,
+    provider: ResourceProvider,
+    inputs: Mapping[str, Any],
+    *,
+    started: Callable[[], bool],
+    timeout: float = 20.0,
+) -> None:
+    """Start `up` of one resource on a fresh host and SIGKILL that host as soon as `started()`
+    is true (e.g. the create call reached AWS): a `pulumi up` interrupted mid-wait."""
+    host = ProviderHost(env=env)
+    host.configure({"aws:region": env.get("AWS_REGION", "us-west-2")})
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            Deployment(host).up(name, provider, inputs)
+        except ProviderError as error:  # the RPC dies with the host
+            failures.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not started():
+        if time.monotonic() > deadline:
+            host.kill()
+            raise TimeoutError(f"{name}: the interrupted up never started")
+        time.sleep(0.1)
+    host.kill()
+    thread.join(timeout=10)
+    if not failures:
+        raise AssertionError(f"{name}: the up finished before the host was killed")
