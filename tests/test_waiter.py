@@ -104,8 +104,14 @@ def test_wait_specs_match_the_service_model(spec: WaitSpec) -> None:
     """As botocore lints its waiters: the operation, fields and statuses exist in the API model."""
     output = sagemaker_model().operation_model(spec.operation).output_shape
     assert isinstance(output, StructureShape)
-    members = cast(dict[str, Any], output.members)
-    status_enum = set(members[spec.status_field].enum)
+
+    def enum_at(path: str) -> set[str]:
+        shape: Any = output
+        for part in path.split("."):
+            shape = cast(dict[str, Any], shape.members)[part]
+        return set(shape.enum)
+
+    status_enum = enum_at(spec.status_field)
     assert spec.success | spec.failure <= status_enum
-    phases = set(members[spec.phase_field].enum) if spec.phase_field else set()
+    phases = enum_at(spec.phase_field) if spec.phase_field else set()
     assert spec.ends_soon <= status_enum | phases

@@ -53,6 +53,14 @@ class PollPolicy:
         return delay
 
 
+def field_at(state: dict[str, Any], path: str) -> Any:
+    """A field of a response by dotted path (`LastUpdateStatus.Status`); None where absent."""
+    value: Any = state
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 @dataclass(frozen=True)
 class WaitSpec:
     """What to wait for, as data: checked against the service model by the tests."""
@@ -110,8 +118,8 @@ class Waiter:
                 if spec.gone_is_success:
                     return None
                 raise ResourceVanished(label)
-            status = state.get(spec.status_field)
-            phase = state.get(spec.phase_field) if spec.phase_field else None
+            status = field_at(state, spec.status_field)
+            phase = field_at(state, spec.phase_field) if spec.phase_field else None
             if (status, phase) != last_seen:
                 last_seen, phase_start = (status, phase), self.clock.now()
                 shown = f"{status}/{phase}" if phase else str(status)
