@@ -48,7 +48,8 @@ def test_create_then_grow_in_place(deployment: Deployment, fs_aws: LocalAws) -> 
     assert outputs["glue_table"].startswith("sagemaker_featurestore.customers_")
     fs_aws.clear_calls()
 
-    grown = FEATURES + [
+    grown = [
+        *FEATURES,
         {"FeatureName": "tenure", "FeatureType": "Integral"},
         {"FeatureName": "plan", "FeatureType": "String"},
     ]
