@@ -19,6 +19,7 @@ from components.configs import (
     S3DataSource,
     StoppingCondition,
 )
+from components.feature_store import DataCatalog, Feature, FeatureGroup, OfflineStore, OnlineStore, Throughput, Ttl
 from components.model_registry import ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry
 from components.serving import (
     AsyncInference,
@@ -39,6 +40,9 @@ __all__ = [
     "CheckpointConfig",
     "Compute",
     "DataCapture",
+    "DataCatalog",
+    "Feature",
+    "FeatureGroup",
     "FileSystemDataSource",
     "InputData",
     "InstanceGroup",
@@ -51,12 +55,16 @@ __all__ = [
     "ModelPackage",
     "ModelRegistry",
     "Networking",
+    "OfflineStore",
+    "OnlineStore",
     "OutputDataConfig",
     "RetryStrategy",
     "RollingUpdate",
     "S3DataSource",
     "ServerlessVariant",
     "StoppingCondition",
+    "Throughput",
     "TrafficShift",
     "TrainingJob",
+    "Ttl",
 ]

@@ -60,7 +60,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             "aws:index/getRegion:getRegion": {"name": REGION, "region": REGION, "id": REGION},
             "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com"},
         }
-        return answers.get(args.token, {}), None
+        return answers.get(args.token, {}), []
 
 
 class RecordingMonitor(MockMonitor):
