@@ -1,15 +1,6 @@
-"""The Pulumi program: for now the platform's artifact bucket; later issues build the whole
-platform from the typed stack config."""
+"""The Pulumi program: the platform of this stack, built from its `sagemaker:` config
+(see `components.platform.program` and `components/platform_config.py`)."""
 
-import pulumi
-import pulumi_aws as aws
+from components.platform import program
 
-stack = pulumi.get_stack()
-artifacts = aws.s3.Bucket(
-    "artifacts",
-    force_destroy=stack == "local",
-    tags={"project": pulumi.get_project(), "stack": stack},
-)
-
-pulumi.export("artifact_bucket", artifacts.bucket)
-pulumi.export("region", pulumi.Config("aws").require("region"))
+program()

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 DURATIONS_ENV = "SAGESTACK_LOCAL_DURATIONS"
 
@@ -27,6 +28,56 @@ def _local(args: argparse.Namespace) -> int:
         print(f"sagestack local: bad durations: {error}", file=sys.stderr)
         return 2
     serve(args.host, args.port, ControlState(durations=durations, default_durations=durations), args.verbose)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sagestack.stacks import validate_stacks
+
+    problems = validate_stacks(Path(args.stacks_dir), args.stack)
+    for path, violation in problems:
+        print(f"{path}: {violation.path}: {violation.reason}" if violation.path else f"{path}: {violation.reason}")
+    if not problems:
+        print(f"{args.stack or 'all stacks'}: valid")
+    return 1 if problems else 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from sagestack.render import StackInvalid, as_json, as_table, diff, render
+
+    try:
+        if args.diff:
+            lines = diff(args.diff[0], args.diff[1], Path(args.stacks_dir))
+            print("\n".join(lines) if lines else f"{args.diff[0]} and {args.diff[1]} render the same resources")
+            return 0
+        if not args.stack:
+            print("sagestack render: give --stack S or --diff A B", file=sys.stderr)
+            return 2
+        resources = render(args.stack, Path(args.stacks_dir))
+    except StackInvalid as error:
+        print(f"sagestack render: the stack is invalid ({error}); run `sagestack validate`", file=sys.stderr)
+        return 1
+    print(as_json(resources) if args.format == "json" else as_table(resources))
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    import boto3
+
+    from sagestack.stacks import PromotionRefused, promote
+
+    try:
+        done = promote(
+            args.source,
+            args.target,
+            boto3.client("sagemaker"),
+            package_arn=args.package_arn,
+            stacks_dir=Path(args.stacks_dir),
+        )
+    except PromotionRefused as error:
+        print(f"sagestack promote: refused: {error}", file=sys.stderr)
+        return 1
+    print(f"{done.target}: model_package_arn {done.old_value} -> {done.package_arn}")
     return 0
 
 
@@ -53,6 +104,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--verbose", action="store_true", help="log every request")
     local.set_defaults(run=_local)
+
+    validate = commands.add_parser("validate", help="check stack files against the config schema, offline")
+    validate.add_argument("--stack", help="one stack (default: every stacks/Pulumi.*.yaml)")
+    validate.add_argument("--stacks-dir", default="stacks")
+    validate.set_defaults(run=_validate)
+
+    render = commands.add_parser("render", help="print the resources a stack would have (Pulumi mocks, no cloud)")
+    render.add_argument("--stack", help="the stack to render")
+    render.add_argument("--format", choices=("table", "json"), default="table")
+    render.add_argument("--diff", nargs=2, metavar=("A", "B"), help="what differs between two stacks")
+    render.add_argument("--stacks-dir", default="stacks")
+    render.set_defaults(run=_render)
+
+    promote = commands.add_parser("promote", help="copy an Approved package version from one stack file to another")
+    promote.add_argument("--from", dest="source", required=True, help="the stack whose served package is promoted")
+    promote.add_argument("--to", dest="target", required=True, help="the stack file to rewrite")
+    promote.add_argument("--package-arn", help="promote this package version instead")
+    promote.add_argument("--stacks-dir", default="stacks")
+    promote.set_defaults(run=_promote)
     return parser
 
 

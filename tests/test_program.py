@@ -7,26 +7,52 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 from pulumi.runtime.config import set_all_config
 
+from components.platform import program
+from components.platform_config import load_stack_file, pulumi_config
 from sagestack.testing.mocks import run_program
 
-MAIN = Path(__file__).resolve().parents[1] / "__main__.py"
+ROOT = Path(__file__).resolve().parents[1]
+MAIN = ROOT / "__main__.py"
 
 
-def _run_main(stack: str) -> list[tuple[str, str, bool]]:
-    set_all_config({"aws:region": "us-west-2"})
-    run = run_program(lambda: runpy.run_path(str(MAIN)) and None, stack=stack)
+def _configure(stack: str) -> None:
+    set_all_config(pulumi_config(load_stack_file(ROOT / "stacks" / f"Pulumi.{stack}.yaml")))
+
+
+def test_main_builds_the_local_platform() -> None:
+    _configure("local")
+    run = run_program(lambda: runpy.run_path(str(MAIN)) and None, stack="local")
     bucket = run.named("artifacts")
-    return [(bucket.type, bucket.inputs["tags"]["stack"], bucket.inputs["forceDestroy"])]
-
-
-def test_program_creates_the_artifact_bucket() -> None:
-    assert _run_main("local") == [("aws:s3/bucket:Bucket", "local", True)]
+    assert (bucket.type, bucket.inputs["tags"]["stack"], bucket.inputs["forceDestroy"]) == (
+        "aws:s3/bucket:Bucket",
+        "local",
+        True,
+    )
+    types = {r.type for r in run.resources}
+    assert {
+        "sagemaker:platform:MLPlatform",
+        "pulumi-python:dynamic/sagemaker:FeatureGroup",
+        "pulumi-python:dynamic/sagemaker:TrainingJob",
+        "pulumi-python:dynamic/sagemaker:ModelPackage",
+        "pulumi-python:dynamic/sagemaker:Endpoint",
+    } <= types
 
 
 def test_only_the_local_stack_may_destroy_a_full_bucket() -> None:
-    assert _run_main("prod") == [("aws:s3/bucket:Bucket", "prod", False)]
+    _configure("prod")
+    run = run_program(lambda: program(approval_lookup=lambda _arn: "Approved") and None, stack="prod")
+    assert run.named("artifacts").inputs["forceDestroy"] is False
+
+
+def test_prod_refuses_an_unapproved_package_in_the_program() -> None:
+    _configure("prod")
+    with pytest.raises(
+        ValueError, match="production serves only Approved model packages; this one is PendingManualApproval"
+    ):
+        run_program(lambda: program(approval_lookup=lambda _arn: "PendingManualApproval") and None, stack="prod")
 
 
 class _Storage(pulumi.ComponentResource):
