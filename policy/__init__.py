@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack for SageMaker (`pulumi preview --policy-pack policy`)."""
