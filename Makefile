@@ -25,6 +25,8 @@ install: $(BIN)/.installed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/sagestack validate
 
 typecheck: install
 	$(BIN)/pyright
