@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from components.configs import ConfigModel, StrInput, _api
+from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.providers.feature_group import FeatureGroupResource
 
@@ -179,9 +180,11 @@ class FeatureGroup(pulumi.ComponentResource):
         feature_group_name: str | None = None,
         allow_replace: bool = False,
         tags: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sagemaker:featurestore:FeatureGroup", name, None, opts)
+        extra_request = extra_members("CreateFeatureGroup", extra, f"FeatureGroup {name}")
         child = pulumi.ResourceOptions(parent=self)
         if offline_store is not None and role_arn is None:
             role_arn = self._offline_role(name, offline_store, child).arn
@@ -198,6 +201,7 @@ class FeatureGroup(pulumi.ComponentResource):
                 "role_arn": role_arn,
                 "description": description,
                 "allow_replace": allow_replace,
+                "request": extra_request,
                 "tags": tags or {},
             },
             child,

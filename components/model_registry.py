@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from pydantic import Field, model_validator
 
 from components.configs import ConfigModel, StrInput, _api
+from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.providers.model_package import ModelPackageResource
 from components.training_job import TrainingJob
@@ -194,6 +195,8 @@ class ModelPackage(pulumi.ComponentResource):
     Approval status, approval description and customer metadata change in place; any other
     change registers a new version. An approval made outside Pulumi shows on `pulumi refresh`.
     Packages in a group cannot carry tags (SageMaker refuses them): tag the registry.
+    `extra` takes any other CreateModelPackage member in snake_case (`drift_check_baselines`,
+    `model_card`, `validation_specification`...), checked like the rest.
     """
 
     arn: pulumi.Output[str]
@@ -235,9 +238,11 @@ class ModelPackage(pulumi.ComponentResource):
         skip_model_validation: bool = False,
         tags: dict[str, str] | None = None,
         wait_timeout_seconds: int = 3600,
+        extra: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sagemaker:registry:ModelPackage", name, None, opts)
+        extra_request = extra_members("CreateModelPackage", extra, f"ModelPackage {name}")
         self.declared_approval_status = approval_status
         """The approval this program asks for (what a production endpoint checks)."""
         if (registry is None) == (group_name is None):
@@ -271,7 +276,7 @@ class ModelPackage(pulumi.ComponentResource):
             f"{name}-version",
             {
                 "logical_name": readable_prefix(name),
-                "request": args.to_api(),
+                "request": {**args.to_api(), **extra_request},
                 "approval_status": approval_status,
                 "approval_description": approval_description,
                 "customer_metadata": customer_metadata or {},

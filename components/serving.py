@@ -12,6 +12,7 @@ from botocore import xform_name
 from pydantic import Field, field_validator, model_validator
 
 from components.configs import ConfigModel, Networking, StrInput, _api
+from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.core.service_model import Violation, shape_named, validate, validate_request
 from components.core.unknowns import contains_unknown
@@ -303,6 +304,8 @@ class ModelEndpoint(pulumi.ComponentResource):
     `image_uri`). A new config is created before the endpoint moves to it, and the old config is
     deleted only after; a deployment SageMaker rolls back fails `pulumi up` with the reason. With
     `production=True`, a package that is not Approved is refused before anything is created.
+    `config_extra` takes other CreateEndpointConfig members in snake_case (`explainer_config`,
+    `metrics_config`...), validated with the config; pulumi-aws must support them too.
     """
 
     endpoint_name: pulumi.Output[str]
@@ -337,9 +340,11 @@ class ModelEndpoint(pulumi.ComponentResource):
         retry_failed_config: bool = False,
         tags: dict[str, str] | None = None,
         approval_lookup: Callable[[str], str] = describe_approval,
+        config_extra: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sagemaker:serving:ModelEndpoint", name, None, opts)
+        extra_config = extra_members("CreateEndpointConfig", config_extra, f"ModelEndpoint {name}")
         args = ModelEndpointArgs(
             variants=variants,
             shadow_variant=shadow_variant,
@@ -352,7 +357,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         deployment_config = deployment.to_api() if deployment else None
         if deployment_config and not contains_unknown(deployment_config):
             _raise_on(deployment_violations(deployment_config), f"ModelEndpoint {name}: deployment")
-        request = args.config_request("model-placeholder")
+        request = {**args.config_request("model-placeholder"), **extra_config}
         if not _has_outputs(request):
             _raise_on(
                 validate_request("CreateEndpointConfig", {**request, "EndpointConfigName": "x"})[1],
@@ -376,7 +381,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            **to_pulumi_args(args.config_request(model.name)),
+            **to_pulumi_args({**args.config_request(model.name), **extra_config}),
             tags=tags or None,
             opts=child,
         )

@@ -20,6 +20,7 @@ from components.configs import (
     StoppingCondition,
     StrInput,
 )
+from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.providers.training_job import TrainingJobResource
 
@@ -106,6 +107,10 @@ class TrainingJob(pulumi.ComponentResource):
     change of the request trains a new job; tags change in place. To retrain with the same
     inputs, change `retrain_token`. Pass `wait_for_completion=False` to return as soon as the
     job has started (outputs such as `model_artifacts` then fill in on `pulumi refresh`).
+
+    `extra` takes any other CreateTrainingJob member in snake_case (`debug_rule_configurations`,
+    `profiler_config`, `experiment_config`...); unknown names are refused here, values by the
+    provider's check. A member given in `extra` replaces the one the arguments built.
     """
 
     arn: pulumi.Output[str]
@@ -153,9 +158,11 @@ class TrainingJob(pulumi.ComponentResource):
         retrain_token: str = "",
         wait_for_completion: bool = True,
         wait_timeout_seconds: int | None = None,
+        extra: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("sagemaker:training:TrainingJob", name, None, opts)
+        extra_request = extra_members("CreateTrainingJob", extra, f"TrainingJob {name}")
         args = TrainingJobArgs(
             image_uri=image_uri,
             algorithm_name=algorithm_name,
@@ -177,7 +184,7 @@ class TrainingJob(pulumi.ComponentResource):
             f"{name}-job",
             {
                 "name_prefix": name_prefix if name_prefix is not None else readable_prefix(name),
-                "request": args.to_api(),
+                "request": {**args.to_api(), **extra_request},
                 "tags": tags or {},
                 "retrain_token": retrain_token,
                 "wait_for_completion": wait_for_completion,

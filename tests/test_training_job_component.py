@@ -181,3 +181,24 @@ def test_outputs_are_typed_attributes() -> None:
         return pulumi.Output.all(job.arn, job.model_artifacts)
 
     assert run_program(program).result[0].startswith("arn:aws:mock:")
+
+
+def test_extra_members_reach_the_request_in_api_form() -> None:
+    extra = {
+        "debug_hook_config": {
+            "s3_output_path": "s3://data/debug",
+            "collection_configurations": [{"collection_name": "metrics"}],
+        },
+        "experiment_config": {"experiment_name": "churn", "trial_name": "churn-1"},
+    }
+    request = run_program(lambda: _job(extra=extra) and None).named("churn-train-job").inputs["request"]
+    assert request["DebugHookConfig"] == {
+        "S3OutputPath": "s3://data/debug",
+        "CollectionConfigurations": [{"CollectionName": "metrics"}],
+    }
+    assert request["ExperimentConfig"] == {"ExperimentName": "churn", "TrialName": "churn-1"}
+
+
+def test_unknown_extra_members_are_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"extra: debug_hook_config\.s3_output_pth: unknown field"):
+        run_program(lambda: _job(extra={"debug_hook_config": {"s3_output_pth": "s3://x"}}) and None)
