@@ -13,6 +13,7 @@ from components.configs import ConfigModel, StrInput, _api
 from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.providers.feature_group import FeatureGroupResource
+from components.roles import sagemaker_role
 
 
 class Feature(ConfigModel):
@@ -218,18 +219,10 @@ class FeatureGroup(pulumi.ComponentResource):
 
     @staticmethod
     def _offline_role(name: str, store: OfflineStore, opts: pulumi.ResourceOptions) -> aws.iam.Role:
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
-            ],
-        }
-        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(trust), opts=opts)
         identity, region = aws.get_caller_identity_output(), aws.get_region_output()
         policy = pulumi.Output.all(store.s3_uri, identity.account_id, region.region, store.kms_key_id).apply(
             lambda values: json.dumps(
                 offline_store_policy(values[0], values[1], values[2], values[3], not store.disable_glue_table_creation)
             )
         )
-        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=role))
-        return role
+        return sagemaker_role(name, policy, opts)

@@ -18,6 +18,7 @@ from components.core.service_model import Violation, shape_named, validate, vali
 from components.core.unknowns import contains_unknown
 from components.model_registry import ModelPackage
 from components.providers.endpoint import EndpointResource, deployment_violations
+from components.roles import sagemaker_role
 from components.training_job import TrainingJob
 
 SERVERLESS_MEMORY = range(1024, 6145, 1024)
@@ -368,7 +369,10 @@ class ModelEndpoint(pulumi.ComponentResource):
 
         child = pulumi.ResourceOptions(parent=self)
         container = self._container(name, model_source, image_uri, environment)
-        execution_role = role_arn if role_arn is not None else self._execution_role(name, child).arn
+        # Without a role: least privilege for hosting (read artifacts, pull images, write logs).
+        execution_role = (
+            role_arn if role_arn is not None else sagemaker_role(name, json.dumps(HOSTING_POLICY), child).arn
+        )
         network = args.networking.to_api() if args.networking else {}
         model = aws.sagemaker.Model(
             f"{name}-model",
@@ -420,33 +424,6 @@ class ModelEndpoint(pulumi.ComponentResource):
             return _api(model_package_name=package_arn, environment=environment or None)
         image = image_uri if image_uri is not None else source.image_uri
         return _api(image=image, model_data_url=source.model_artifacts, environment=environment or None)
-
-    @staticmethod
-    def _execution_role(name: str, opts: pulumi.ResourceOptions) -> aws.iam.Role:
-        """A least-privilege role for hosting: read model artifacts, pull images, write logs."""
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "sagemaker.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            opts=opts,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=json.dumps(HOSTING_POLICY),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return role
 
 
 HOSTING_POLICY = {

@@ -203,7 +203,8 @@ class EndpointProvider(SageMakerProvider):
         Refused when `target` already failed to deploy here (unless `retry_failed_config`): a
         failed blue/green deployment must not loop on every `up`.
         """
-        if self._failed_config(arn) == target and not news.get("retry_failed_config"):
+        failed_before = self._failed_config(arn)
+        if failed_before == target and not news.get("retry_failed_config"):
             raise SageMakerOperationError(
                 KIND,
                 name,
@@ -241,7 +242,7 @@ class EndpointProvider(SageMakerProvider):
                 failure_reason=endpoint.get("FailureReason"),
                 hint="The endpoint still serves the previous config. This config will not be retried by itself.",
             )
-        if self._failed_config(arn) is not None:
+        if failed_before is not None:
             with calling(KIND, name, "DeleteTags"):
                 self.sagemaker.delete_tags(ResourceArn=arn, TagKeys=[FAILED_CONFIG_TAG])
         return endpoint

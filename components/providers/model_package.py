@@ -27,7 +27,7 @@ from components.core.provider import SageMakerProvider, StrictModel
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation, input_shape, validate
 from components.core.unknowns import contains_unknown
-from components.core.waiter import WaitFailed, WaitSpec, WaitTimedOut
+from components.core.waiter import ResourceVanished, WaitFailed, WaitSpec, WaitTimedOut
 
 KIND = "ModelPackage"
 MAX_CONTAINER_ENVIRONMENT = 16
@@ -161,10 +161,22 @@ class ModelPackageProvider(SageMakerProvider):
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         token = inputs.get("client_token") or self.computed(inputs)["client_token"]
         arn = self._register(inputs, token)
-        if self._describe(arn) is None:
+        try:
+            package = self._wait_completed(arn, inputs)
+        except ResourceVanished:
             # The token still names a version deleted since (a destroy, then the same request
             # again): register afresh under a token derived from the deleted one.
             arn = self._register(inputs, hashlib.sha256(f"{token}:{arn}".encode()).hexdigest()[:32])
+            package = self._wait_completed(arn, inputs)
+        if inputs.get("approval_description"):  # CreateModelPackage has no such member
+            with calling(KIND, arn, "UpdateModelPackage"):
+                self.sagemaker.update_model_package(
+                    ModelPackageArn=arn, ApprovalDescription=inputs["approval_description"]
+                )
+            package = self._describe(arn) or package
+        return arn, package_outputs(package)
+
+    def _wait_completed(self, arn: str, inputs: dict[str, Any]) -> dict[str, Any]:
         try:
             package = self.waiter().wait(
                 lambda: self._describe(arn), COMPLETION, inputs["wait_timeout_seconds"], f"{KIND} {arn}"
@@ -183,13 +195,7 @@ class ModelPackageProvider(SageMakerProvider):
                 KIND, arn, "wait for Completed", f"still {(timed_out.state or {}).get('ModelPackageStatus')}"
             ) from None
         assert package is not None
-        if inputs.get("approval_description"):  # CreateModelPackage has no such member
-            with calling(KIND, arn, "UpdateModelPackage"):
-                self.sagemaker.update_model_package(
-                    ModelPackageArn=arn, ApprovalDescription=inputs["approval_description"]
-                )
-            package = self._describe(arn) or package
-        return arn, package_outputs(package)
+        return package
 
     def _register(self, inputs: dict[str, Any], token: str) -> str:
         with calling(KIND, inputs["logical_name"], "CreateModelPackage"):
