@@ -4,19 +4,28 @@ A provider object is pickled into the Pulumi state when the program runs, so it 
 client or session then. Clients are made on first use in the provider host, from the standard
 AWS chain: credentials and region from the environment, profile or instance; `AWS_ENDPOINT_URL`
 and `AWS_ENDPOINT_URL_SAGEMAKER` are honoured by botocore itself. The stack's `aws:region`
-(handed to `configure()`) wins over the environment's region. Retries: botocore's `adaptive`
-mode, which backs off and rate-limits the client on throttling.
+(handed to `configure()`) wins over the environment's region.
+
+Retries: by default botocore's `adaptive` mode (it backs off and rate-limits the client on
+throttling) with 11 attempts per call, so a burst of 10 throttles is survived. The standard AWS
+settings win where the user set them, as in every AWS SDK: `AWS_RETRY_MODE` / `AWS_MAX_ATTEMPTS`
+or the profile's `retry_mode` / `max_attempts`.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
+import botocore.session
 from boto3.session import Session
 from botocore.config import Config
 
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, user_agent_extra="sagemaker-pulumi")
+DEFAULT_RETRY_MODE = "adaptive"
+DEFAULT_TOTAL_MAX_ATTEMPTS = 11
+USER_AGENT_EXTRA = "sagemaker-pulumi"
 _SESSION_LOCK = threading.Lock()
 """boto3 sessions are not thread-safe while they build clients; the provider host has 4 workers."""
 
@@ -38,5 +47,19 @@ class AwsClients:
         if service not in self._clients:
             with _SESSION_LOCK:
                 if service not in self._clients:
-                    self._clients[service] = Session(region_name=self.region).client(service, config=RETRY_CONFIG)
+                    core = botocore.session.Session()
+                    retries = retry_settings(os.environ, core.get_scoped_config())
+                    session = Session(botocore_session=core, region_name=self.region)
+                    config = Config(retries=retries, user_agent_extra=USER_AGENT_EXTRA)
+                    self._clients[service] = session.client(service, config=config)
         return self._clients[service]
+
+
+def retry_settings(environ: Mapping[str, str], profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Our retry defaults for the settings the user left unset; botocore fills in the rest itself."""
+    retries: dict[str, Any] = {}
+    if not (environ.get("AWS_RETRY_MODE") or profile.get("retry_mode")):
+        retries["mode"] = DEFAULT_RETRY_MODE
+    if not (environ.get("AWS_MAX_ATTEMPTS") or profile.get("max_attempts")):
+        retries["total_max_attempts"] = DEFAULT_TOTAL_MAX_ATTEMPTS
+    return retries
