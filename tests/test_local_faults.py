@@ -117,3 +117,12 @@ def test_cli_refuses_a_malformed_duration() -> None:
     )
     assert result.returncode == 2
     assert "KIND.PHASE=SECONDS" in result.stderr
+
+
+def test_a_lost_response_means_the_call_took_effect(aws: LocalAws) -> None:
+    sm = aws.client("sagemaker", retries={"mode": "standard", "total_max_attempts": 1})
+    aws.fail_calls("sagemaker:CreateTrainingJob", code="InternalFailure", status=500, after_serving=True)
+    with pytest.raises(ClientError):
+        sm.create_training_job(**training_job("t"))
+    assert [s["TrainingJobName"] for s in sm.list_training_jobs()["TrainingJobSummaries"]] == ["t"]
+    assert aws_error(lambda: sm.create_training_job(**training_job("t")))[0] == "ResourceInUse"

@@ -134,13 +134,18 @@ ResourceKind = Literal["training_job", "endpoint", "feature_group", "model_packa
 
 
 class ErrorFault(_Strict):
-    """Answer the next `count` calls of `operation` with an error instead of serving them."""
+    """Answer the next `count` calls of `operation` with an error (instead of serving them, by default)."""
 
     operation: str = Field(description="service:Operation, e.g. sagemaker:DescribeTrainingJob")
     count: PositiveInt = 1
     code: str = "ThrottlingException"
     status: int = Field(default=400, ge=400, le=599)
     message: str = "Rate exceeded"
+    after_serving: bool = Field(
+        default=False,
+        description="serve the call first, then answer with the error: the call took effect but its response "
+        "was lost, as when a connection drops after AWS acted",
+    )
 
 
 class FailureFault(_Strict):

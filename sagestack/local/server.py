@@ -2,7 +2,8 @@
 
 Every request passes three steps:
 1. it is counted as `service:Operation` (the call counter);
-2. an armed error fault for that operation answers instead, in the protocol's own error shape;
+2. an armed error fault for that operation answers instead, in the protocol's own error shape
+   (or after serving it, for a call whose response is lost);
 3. SageMaker operations that our layer registers are answered by it; everything else
    (S3, IAM, STS, KMS and the rest of SageMaker) by moto's server.
 
@@ -114,8 +115,14 @@ class LocalAws:
         request = identify(environ)
         self.control.calls.count(request.operation)
         fault = self.control.faults.take_error(request.operation)
-        if fault is not None:
-            return error_response(request, fault.code, fault.message, fault.status)(environ, start_response)
+        if fault is None:
+            return self._serve(request, environ, start_response)
+        if fault.after_serving:
+            for _ in self._serve(request, environ, lambda *_: None):  # acted on, response dropped
+                pass
+        return error_response(request, fault.code, fault.message, fault.status)(environ, start_response)
+
+    def _serve(self, request: ApiRequest, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if request.service == "sagemaker" and request.protocol == "json" and self.sagemaker.handles(request.action):
             return self._sagemaker(request, environ)(environ, start_response)
         return self.moto(environ, start_response)

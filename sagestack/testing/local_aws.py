@@ -102,15 +102,25 @@ class LocalAws:
         self,
         operation: str,
         count: int = 1,
+        *,
         code: str = "ThrottlingException",
         status: int = 400,
         message: str = "Rate exceeded",
+        after_serving: bool = False,
     ) -> None:
-        """Answer the next `count` calls of `operation` ("sagemaker:DescribeTrainingJob") with an error."""
+        """Answer the next `count` calls of `operation` ("sagemaker:DescribeTrainingJob") with an error;
+        with `after_serving`, each call takes effect first and only its response is lost."""
         self._control(
             "POST",
             "faults/errors",
-            {"operation": operation, "count": count, "code": code, "status": status, "message": message},
+            {
+                "operation": operation,
+                "count": count,
+                "code": code,
+                "status": status,
+                "message": message,
+                "after_serving": after_serving,
+            },
         )
 
     def fail_resource(self, kind: str, reason: str, name: str | None = None) -> None:

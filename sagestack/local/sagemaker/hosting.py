@@ -257,5 +257,10 @@ def list_endpoints(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 @operation("DeleteEndpoint")
 def delete_endpoint(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     record = _find_endpoint(call, body["EndpointName"])
+    status = record.state(call.now)["EndpointStatus"]
+    if status in ("Creating", "Updating", "SystemUpdating", "RollingBack"):
+        # SageMaker keeps an endpoint that is still Creating until it settles (users report
+        # endpoints "stuck in Creating" that only became deletable once Failed).
+        raise ValidationError(f'Cannot delete endpoint "{record.arn}" while its status is {status}.')
     record.delete(call.now, {"EndpointStatus": "Deleting"}, call.durations.endpoint.deleting)
     return {}
