@@ -8,7 +8,8 @@
   update with its FailureReason instead, and tag the endpoint with the config that failed, so a
   later `up` with the same config refuses to loop on it unless `retry_failed_config` is set.
 - Read: status, live config, variant weights and counts, deployed image digests.
-- Delete: DeleteEndpoint (also for a Failed endpoint) and wait until it is gone.
+- Delete: wait out Creating / Updating (SageMaker refuses to delete then), DeleteEndpoint (also
+  for a Failed endpoint) and wait until it is gone.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ SETTLED = WaitSpec(
     failure=frozenset({"Failed", "UpdateRollbackFailed", "OutOfService"}),
 )
 GONE = WaitSpec(operation="DescribeEndpoint", status_field="EndpointStatus", success=frozenset(), gone_is_success=True)
+IN_FLIGHT = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack"})
+"""Statuses in which SageMaker refuses DeleteEndpoint: delete waits them out."""
+DELETABLE = WaitSpec(
+    operation="DescribeEndpoint",
+    status_field="EndpointStatus",
+    success=frozenset({"InService", "Failed", "OutOfService", "UpdateRollbackFailed", "Deleting"}),
+    gone_is_success=True,
+)
 
 
 def _percent_rule(size: Any, path: str, low: int, high: int) -> list[Violation]:
@@ -155,8 +164,13 @@ class EndpointProvider(SageMakerProvider):
             }
             if inputs.get("deployment_config"):
                 request["DeploymentConfig"] = inputs["deployment_config"]
-            with calling(KIND, name, "CreateEndpoint"):
-                self.sagemaker.create_endpoint(**request)
+            try:
+                with calling(KIND, name, "CreateEndpoint"):
+                    self.sagemaker.create_endpoint(**request)
+            except SageMakerOperationError as error:
+                # A retry of a call whose response was lost finds the endpoint that call created.
+                if error.code != "ValidationException" or "already existing" not in str(error):
+                    raise
         try:
             endpoint = self._settle(name, inputs["create_timeout_seconds"])
         except WaitFailed as failed:
@@ -249,6 +263,8 @@ class EndpointProvider(SageMakerProvider):
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
         endpoint = self._describe(id_)
+        if endpoint is not None and endpoint["EndpointStatus"] in IN_FLIGHT:
+            endpoint = self.waiter().wait(lambda: self._describe(id_), DELETABLE, 3600, f"{KIND} {id_}")
         if endpoint is None:
             return
         if endpoint["EndpointStatus"] != "Deleting":

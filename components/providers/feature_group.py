@@ -44,6 +44,13 @@ UPDATED = WaitSpec(
     success=frozenset({"Successful"}),
     failure=frozenset({"Failed"}),
 )
+SETTLED = WaitSpec(
+    operation="DescribeFeatureGroup",
+    status_field="FeatureGroupStatus",
+    success=frozenset({"Created", "CreateFailed", "Deleting", "DeleteFailed"}),
+    gone_is_success=True,
+)
+"""Anything but Creating: delete waits for a group that is still being created."""
 GONE = WaitSpec(
     operation="DescribeFeatureGroup",
     status_field="FeatureGroupStatus",
@@ -218,10 +225,14 @@ class FeatureGroupProvider(SageMakerProvider):
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs["feature_group_name"]
         if self._describe(name) is None:
-            with calling(KIND, name, "CreateFeatureGroup"):
-                self.sagemaker.create_feature_group(
-                    **self.full_request(inputs), Tags=tag_list(inputs.get("tags") or {})
-                )
+            try:
+                with calling(KIND, name, "CreateFeatureGroup"):
+                    self.sagemaker.create_feature_group(
+                        **self.full_request(inputs), Tags=tag_list(inputs.get("tags") or {})
+                    )
+            except SageMakerOperationError as error:
+                if error.code != "ResourceInUse":  # else: a retry whose first response was lost
+                    raise
         try:
             group = self._wait(name, CREATED, inputs["create_timeout_seconds"])
         except WaitFailed as failed:
@@ -281,6 +292,8 @@ class FeatureGroupProvider(SageMakerProvider):
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
         group = self._describe(id_)
+        if group is not None and group["FeatureGroupStatus"] == "Creating":
+            group = self._wait(id_, SETTLED, 1800)
         if group is None:
             return
         if group["FeatureGroupStatus"] != "Deleting":

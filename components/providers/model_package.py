@@ -8,7 +8,7 @@
   remove), additional inference specifications (append only). Anything else is a new version.
 - Read: the live approval, so an approval made in the console shows on `pulumi refresh`, and the
   next `up` shows the change back as a diff rather than reverting it silently.
-- Delete: DeleteModelPackage, then wait until it is gone.
+- Delete: let a version still registering finish, DeleteModelPackage, then wait until it is gone.
 """
 
 from __future__ import annotations
@@ -39,6 +39,13 @@ COMPLETION = WaitSpec(
     success=frozenset({"Completed"}),
     failure=frozenset({"Failed"}),
 )
+SETTLED = WaitSpec(
+    operation="DescribeModelPackage",
+    status_field="ModelPackageStatus",
+    success=frozenset({"Completed", "Failed", "Deleting"}),
+    gone_is_success=True,
+)
+"""Anything but Pending / InProgress: delete lets a version finish registering first."""
 GONE = WaitSpec(
     operation="DescribeModelPackage",
     status_field="ModelPackageStatus",
@@ -230,10 +237,14 @@ class ModelPackageProvider(SageMakerProvider):
         return package_outputs(package)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        if self._describe(id_) is None:
+        package = self._describe(id_)
+        if package is not None and package["ModelPackageStatus"] in ("Pending", "InProgress"):
+            package = self.waiter().wait(lambda: self._describe(id_), SETTLED, 1800, f"{KIND} {id_}")
+        if package is None:
             return
-        with calling(KIND, id_, "DeleteModelPackage"):
-            self.sagemaker.delete_model_package(ModelPackageName=id_)
+        if package["ModelPackageStatus"] != "Deleting":
+            with calling(KIND, id_, "DeleteModelPackage"):
+                self.sagemaker.delete_model_package(ModelPackageName=id_)
         self.waiter().wait(lambda: self._describe(id_), GONE, 1800, f"{KIND} {id_}")
 
 
