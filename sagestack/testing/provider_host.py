@@ -89,12 +89,18 @@ def urn_for(name: str, type_token: str = DYNAMIC_TYPE, stack: str = "test", proj
 class ProviderHost:
     """One `python -m pulumi.dynamic` process and a gRPC stub to it."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, cwd: Path = REPO_ROOT) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, cwd: Path = REPO_ROOT, retry_delay_scale: float = 1.0
+    ) -> None:
+        """`retry_delay_scale` below 1 starts the host through `sagestack.testing.compressed_backoff`."""
         process_env = dict(os.environ)
         process_env.update(env or {})
         process_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), process_env.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "pulumi.dynamic"]
+        if retry_delay_scale != 1.0:
+            command = [sys.executable, "-m", "sagestack.testing.compressed_backoff", str(retry_delay_scale)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
+            command,
             cwd=cwd,
             env=process_env,
             stdout=subprocess.PIPE,
@@ -273,6 +279,19 @@ class Deployment:
         self.resources[name] = ResourceState(old.urn, id_, inputs if inputs is not None else old.inputs, outputs)
         return self.resources[name]
 
+    def import_resource(
+        self, name: str, provider: ResourceProvider, inputs: Mapping[str, Any], id_: str
+    ) -> ResourceState:
+        """Take an existing object into the state, as `pulumi refresh --import-pending-creates`
+        does after an interrupted create: Read with the checked inputs as the last known state."""
+        urn = urn_for(name, self.type_token)
+        checked = self._checked(urn, {}, self._inputs(provider, inputs))
+        found, outputs, _ = self.host.read(urn, id_, checked, checked)
+        if not found:
+            raise LookupError(f"{name}: {id_} does not exist")
+        self.resources[name] = ResourceState(urn, found, checked, outputs)
+        return self.resources[name]
+
     def destroy(self, name: str) -> None:
         old = self.resources[name]
         self.host.delete(old.urn, old.id, old.outputs, old.inputs)
@@ -287,10 +306,11 @@ def interrupt_up(
     *,
     started: Callable[[], bool],
     timeout: float = 20.0,
+    retry_delay_scale: float = 1.0,
 ) -> None:
     """Start `up` of one resource on a fresh host and SIGKILL that host as soon as `started()`
     is true (e.g. the create call reached AWS): a `pulumi up` interrupted mid-wait."""
-    host = ProviderHost(env=env)
+    host = ProviderHost(env=env, retry_delay_scale=retry_delay_scale)
     host.configure({"aws:region": env.get("AWS_REGION", "us-west-2")})
     failures: list[BaseException] = []
 

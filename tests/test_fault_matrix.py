@@ -1,0 +1,471 @@
+"""The fault matrix: every dynamic resource under every fault, through Pulumi's provider host.
+
+Each cell runs one resource's lifecycle against the local AWS with one fault armed and checks the
+same invariants: no duplicate billable object (the call counter and the listing), no orphan (the
+listing after the lifecycle), and a clear error naming the operation where the fault wins.
+`MATRIX` renders the table the README shows (`test_the_readme_shows_this_matrix`).
+
+Throttled retries sleep botocore's backoff scaled by 1/100 (`sagestack.testing.compressed_backoff`)
+in `standard` retry mode: the attempts and retry decisions are botocore's own, only the sleeping
+shrinks, so bursts of 10 on every call fit in seconds. Waits run on a fast local clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ResourceProvider
+
+from components.providers.endpoint import EndpointProvider
+from components.providers.feature_group import FeatureGroupProvider
+from components.providers.model_package import ModelPackageProvider
+from components.providers.training_job import TrainingJobProvider
+from sagestack.testing.local_aws import DEFAULT_REGION, LocalAws
+from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost, interrupt_up
+from tests.sagemaker_requests import ROLE, endpoint_config, model, model_package
+from tests.test_training_job_provider import job_inputs
+
+RETRY_DELAY_SCALE = 0.01
+MAX_ATTEMPTS = 11
+"""The providers' default attempts per call (components.core.aws): a burst of 10 is survived."""
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One dynamic resource under fault: how to deploy, change, list and disturb it."""
+
+    label: str
+    kind: str
+    provider: Callable[[], ResourceProvider]
+    inputs: Callable[[], dict[str, Any]]
+    changed: Callable[[], dict[str, Any]]
+    """Inputs that change the resource in place (an update, not a replace)."""
+    create: str
+    calls: frozenset[str]
+    """Every operation the lifecycle may call: a burst is armed on each."""
+    prepare: Callable[[LocalAws], None]
+    listing: str
+    """The List call `live` makes (the test's, not the provider's)."""
+    live: Callable[[LocalAws], list[str]]
+    """What SageMaker holds of this kind (names or ARNs), the orphan and duplicate check."""
+    change_outside: Callable[[LocalAws, str], None]
+    seen_by_refresh: Callable[[dict[str, Any] | None], bool]
+    kept_after_failure: int
+    """Objects SageMaker keeps when creation fails: a Failed job or version is a record, not a bill."""
+    kept_after_destroy: int
+
+
+def _sagemaker(aws: LocalAws) -> Any:
+    return aws.client("sagemaker")
+
+
+def _no_prepare(_: LocalAws) -> None:
+    pass
+
+
+def _training_job_inputs(**overrides: Any) -> dict[str, Any]:
+    return job_inputs(**overrides)
+
+
+TRAINING_JOB = Subject(
+    label="TrainingJob",
+    kind="training_job",
+    provider=TrainingJobProvider,
+    inputs=_training_job_inputs,
+    changed=lambda: job_inputs(tags={"team": "ml", "stage": "dev"}),
+    create="CreateTrainingJob",
+    calls=frozenset({"CreateTrainingJob", "DescribeTrainingJob", "AddTags", "StopTrainingJob", "DeleteTrainingJob"}),
+    prepare=_no_prepare,
+    listing="ListTrainingJobs",
+    live=lambda aws: [j["TrainingJobName"] for j in _sagemaker(aws).list_training_jobs()["TrainingJobSummaries"]],
+    change_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
+    seen_by_refresh=lambda outputs: outputs is None,
+    kept_after_failure=1,
+    kept_after_destroy=1,  # a completed job is lineage: destroy keeps it (and bills nothing)
+)
+
+
+def _package_inputs(**overrides: Any) -> dict[str, Any]:
+    return {
+        "logical_name": "churn-model",
+        "request": model_package("churn"),
+        "customer_metadata": {"team": "ml"},
+        **overrides,
+    }
+
+
+def _prepare_registry(aws: LocalAws) -> None:
+    _sagemaker(aws).create_model_package_group(ModelPackageGroupName="churn")
+
+
+MODEL_PACKAGE = Subject(
+    label="ModelPackage",
+    kind="model_package",
+    provider=ModelPackageProvider,
+    inputs=_package_inputs,
+    changed=lambda: _package_inputs(approval_status="Approved"),
+    create="CreateModelPackage",
+    calls=frozenset({"CreateModelPackage", "DescribeModelPackage", "UpdateModelPackage", "DeleteModelPackage"}),
+    prepare=_prepare_registry,
+    listing="ListModelPackages",
+    live=lambda aws: [
+        p["ModelPackageArn"]
+        for p in _sagemaker(aws).list_model_packages(ModelPackageGroupName="churn")["ModelPackageSummaryList"]
+    ],
+    change_outside=lambda aws, id_: _sagemaker(aws).update_model_package(
+        ModelPackageArn=id_, ModelApprovalStatus="Rejected"
+    ),
+    seen_by_refresh=lambda outputs: outputs is not None and outputs["approval_status"] == "Rejected",
+    kept_after_failure=1,
+    kept_after_destroy=0,
+)
+
+
+def _endpoint_inputs(config: str = "config-1") -> dict[str, Any]:
+    return {"endpoint_name": "churn", "endpoint_config_name": config, "tags": {"team": "ml"}}
+
+
+def _prepare_hosting(aws: LocalAws) -> None:
+    sm = _sagemaker(aws)
+    sm.create_model(**model("model-1"))
+    sm.create_endpoint_config(**endpoint_config("config-1", count=1))
+    sm.create_endpoint_config(**endpoint_config("config-2", count=2))
+
+
+ENDPOINT = Subject(
+    label="Endpoint",
+    kind="endpoint",
+    provider=EndpointProvider,
+    inputs=_endpoint_inputs,
+    changed=lambda: _endpoint_inputs("config-2"),
+    create="CreateEndpoint",
+    calls=frozenset({"CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint", "ListTags", "DeleteEndpoint"}),
+    prepare=_prepare_hosting,
+    listing="ListEndpoints",
+    live=lambda aws: [e["EndpointName"] for e in _sagemaker(aws).list_endpoints()["Endpoints"]],
+    change_outside=lambda aws, id_: _sagemaker(aws).update_endpoint(EndpointName=id_, EndpointConfigName="config-2"),
+    seen_by_refresh=lambda outputs: outputs is not None and outputs["endpoint_config_name"] == "config-2",
+    kept_after_failure=0,
+    kept_after_destroy=0,
+)
+
+FEATURES = [
+    {"FeatureName": "customer_id", "FeatureType": "String"},
+    {"FeatureName": "event_time", "FeatureType": "Fractional"},
+]
+
+
+def _group_inputs(features: list[dict[str, Any]] = FEATURES) -> dict[str, Any]:
+    return {
+        "feature_group_name": "customers",
+        "record_identifier": "customer_id",
+        "event_time": "event_time",
+        "features": features,
+        "online_store": {"EnableOnlineStore": True},
+        "role_arn": ROLE,
+        "tags": {"team": "ml"},
+    }
+
+
+AGE = {"FeatureName": "age", "FeatureType": "Integral"}
+FEATURE_GROUP = Subject(
+    label="FeatureGroup",
+    kind="feature_group",
+    provider=FeatureGroupProvider,
+    inputs=_group_inputs,
+    changed=lambda: _group_inputs([*FEATURES, AGE]),
+    create="CreateFeatureGroup",
+    calls=frozenset({"CreateFeatureGroup", "DescribeFeatureGroup", "UpdateFeatureGroup", "DeleteFeatureGroup"}),
+    prepare=_no_prepare,
+    listing="ListFeatureGroups",
+    live=lambda aws: [g["FeatureGroupName"] for g in _sagemaker(aws).list_feature_groups()["FeatureGroupSummaries"]],
+    change_outside=lambda aws, id_: _sagemaker(aws).update_feature_group(FeatureGroupName=id_, FeatureAdditions=[AGE]),
+    seen_by_refresh=lambda outputs: outputs is not None and "age" in [f["FeatureName"] for f in outputs["features"]],
+    kept_after_failure=0,
+    kept_after_destroy=0,
+)
+
+SUBJECTS = (TRAINING_JOB, MODEL_PACKAGE, ENDPOINT, FEATURE_GROUP)
+BY_LABEL = {subject.label: subject for subject in SUBJECTS}
+
+
+@pytest.fixture(params=SUBJECTS, ids=[s.label for s in SUBJECTS])
+def subject(request: pytest.FixtureRequest) -> Subject:
+    return request.param
+
+
+@pytest.fixture
+def faulty_aws(aws: LocalAws, subject: Subject) -> Iterator[LocalAws]:
+    """The local AWS with the subject's prerequisites, in virtual time that tests move."""
+    subject.prepare(aws)
+    aws.clear_calls()
+    aws.freeze_clock()
+    yield aws
+
+
+@pytest.fixture
+def host(faulty_aws: LocalAws) -> Iterator[ProviderHost]:
+    with _host(faulty_aws) as host:
+        yield host
+
+
+@contextmanager
+def _host(aws: LocalAws) -> Iterator[ProviderHost]:
+    env = {**aws.env(), "AWS_RETRY_MODE": "standard"}
+    with ProviderHost(env=env, retry_delay_scale=RETRY_DELAY_SCALE) as host:
+        host.configure({"aws:region": DEFAULT_REGION})
+        yield host
+
+
+@contextmanager
+def time_flies(aws: LocalAws, step: float = 120.0, every: float = 0.2) -> Iterator[None]:
+    """Move the local AWS's clock on by `step` seconds every `every` real seconds."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            aws.advance_clock(step)
+
+    ticker = threading.Thread(target=run, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+
+
+def sagemaker_calls(aws: LocalAws) -> dict[str, int]:
+    return {op.removeprefix("sagemaker:"): n for op, n in aws.calls().items() if op.startswith("sagemaker:")}
+
+
+# --- the cells ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("burst", [1, 5, 10])
+def test_throttling_bursts_on_every_call(
+    subject: Subject, faulty_aws: LocalAws, host: ProviderHost, burst: int
+) -> None:
+    for operation in subject.calls:
+        faulty_aws.fail_calls(f"sagemaker:{operation}", count=burst)
+    deployment = Deployment(host)
+    with time_flies(faulty_aws):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+        assert deployment.up("r", subject.provider(), subject.changed()).operation == "update"
+        assert deployment.refresh("r") is not None
+        assert subject.live(faulty_aws) == [created.state.id]
+        deployment.destroy("r")
+    calls = sagemaker_calls(faulty_aws)
+    calls.pop(subject.listing)
+    assert calls[subject.create] == burst + 1  # every throttled attempt failed before AWS acted; one went through
+    assert set(calls) <= subject.calls, f"calls outside the matrix: {set(calls) - subject.calls}"
+    assert all(count > burst for count in calls.values()), calls  # each call really met its burst
+    assert len(subject.live(faulty_aws)) == subject.kept_after_destroy
+
+
+def test_a_5xx_on_create_is_retried(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    faulty_aws.fail_calls(f"sagemaker:{subject.create}", code="InternalFailure", status=500, message="internal error")
+    with time_flies(faulty_aws):
+        created = Deployment(host).up("r", subject.provider(), subject.inputs())
+    assert len(subject.live(faulty_aws)) == 1
+    assert created.state.id in subject.live(faulty_aws)
+
+
+def test_a_lost_create_response_is_not_a_second_object(
+    subject: Subject, faulty_aws: LocalAws, host: ProviderHost
+) -> None:
+    faulty_aws.fail_calls(
+        f"sagemaker:{subject.create}", code="InternalFailure", status=500, message="internal", after_serving=True
+    )
+    with time_flies(faulty_aws):
+        created = Deployment(host).up("r", subject.provider(), subject.inputs())
+    assert subject.live(faulty_aws) == [created.state.id]
+    assert sagemaker_calls(faulty_aws)[subject.create] == 2  # the retry found what the lost call made
+
+
+def test_a_create_that_keeps_failing_is_a_clear_error(
+    subject: Subject, faulty_aws: LocalAws, host: ProviderHost
+) -> None:
+    faulty_aws.fail_calls(
+        f"sagemaker:{subject.create}", count=MAX_ATTEMPTS, code="ServiceUnavailable", status=503, message="try later"
+    )
+    with pytest.raises(ProviderError) as failed:
+        Deployment(host).up("r", subject.provider(), subject.inputs())
+    assert f"{subject.create} failed with ServiceUnavailable: try later" in failed.value.details
+    assert subject.live(faulty_aws) == []
+    with time_flies(faulty_aws):
+        Deployment(host).up("r", subject.provider(), subject.inputs())  # the next `up` creates it once
+    assert len(subject.live(faulty_aws)) == 1
+
+
+def test_a_host_killed_while_waiting_then_a_new_up(subject: Subject, faulty_aws: LocalAws) -> None:
+    interrupt_up(
+        {**faulty_aws.env(), "AWS_RETRY_MODE": "standard"},
+        "r",
+        subject.provider(),
+        subject.inputs(),
+        started=lambda: bool(subject.live(faulty_aws)),  # created, now waiting
+        retry_delay_scale=RETRY_DELAY_SCALE,
+    )
+    assert len(subject.live(faulty_aws)) == 1
+    with _host(faulty_aws) as second, time_flies(faulty_aws):
+        step = Deployment(second).up("r", subject.provider(), subject.inputs())
+    assert subject.live(faulty_aws) == [step.state.id]
+
+
+def test_a_failure_state_surfaces_its_reason(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    reason = f"{subject.label} broke: ClientError: s3://data/train is empty"
+    faulty_aws.fail_resource(subject.kind, reason)
+    deployment = Deployment(host)
+    with time_flies(faulty_aws), pytest.raises(ProviderError) as failed:
+        deployment.up("r", subject.provider(), subject.inputs())
+    assert "FailureReason: " in failed.value.details and reason in failed.value.details
+    assert deployment.resources == {}
+    assert len(subject.live(faulty_aws)) == subject.kept_after_failure
+
+
+def test_an_outside_change_is_seen_by_refresh(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    deployment = Deployment(host)
+    with time_flies(faulty_aws):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+        subject.change_outside(faulty_aws, created.state.id)
+        faulty_aws.advance_clock(3600)
+        refreshed = deployment.refresh("r")
+    assert subject.seen_by_refresh(refreshed.outputs if refreshed else None)
+    after_refresh = deployment.preview("r", subject.provider(), subject.inputs())
+    assert after_refresh is None or after_refresh.changes == "some"  # the next `up` shows it, never hides it
+
+
+def test_destroy_while_still_changing(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """`pulumi up` was interrupted mid-create; `pulumi refresh --import-pending-creates` took the
+    object into the state, and `pulumi destroy` runs while SageMaker is still creating it."""
+    interrupt_up(
+        {**faulty_aws.env(), "AWS_RETRY_MODE": "standard"},
+        "r",
+        subject.provider(),
+        subject.inputs(),
+        started=lambda: bool(subject.live(faulty_aws)),  # created, now waiting
+        retry_delay_scale=RETRY_DELAY_SCALE,
+    )
+    (pending,) = subject.live(faulty_aws)
+    deployment = Deployment(host)
+    imported = deployment.import_resource("r", subject.provider(), subject.inputs(), pending)
+    assert imported.outputs["status"] in {"InProgress", "Creating", "Pending"}
+    with time_flies(faulty_aws):
+        deployment.destroy("r")
+    assert subject.live(faulty_aws) == []
+    assert sagemaker_calls(faulty_aws).get(DELETE_CALL[subject.label], 0) == 1
+
+
+DELETE_CALL = {
+    "TrainingJob": "DeleteTrainingJob",
+    "ModelPackage": "DeleteModelPackage",
+    "Endpoint": "DeleteEndpoint",
+    "FeatureGroup": "DeleteFeatureGroup",
+}
+
+
+# --- the table the README shows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    fault: str
+    test: Callable[..., None]
+    outcomes: tuple[str, str, str, str]
+    """TrainingJob, ModelPackage, Endpoint, FeatureGroup."""
+
+
+MATRIX = (
+    Row(
+        "throttling, bursts of 1, 5 and 10 on every call (create, describe, update, tags, delete)",
+        test_throttling_bursts_on_every_call,
+        ("survived; 1 job", "survived; 1 version", "survived; 1 endpoint", "survived; 1 group"),
+    ),
+    Row(
+        "5xx on the create call",
+        test_a_5xx_on_create_is_retried,
+        ("retried by botocore; 1 job", "retried; 1 version", "retried; 1 endpoint", "retried; 1 group"),
+    ),
+    Row(
+        "create took effect but its response was lost (5xx)",
+        test_a_lost_create_response_is_not_a_second_object,
+        (
+            "retry gets ResourceInUse: adopted; 1 job",
+            "retry with the same ClientToken: same version",
+            'retry gets "already existing": adopted; 1 endpoint',
+            "retry gets ResourceInUse: adopted; 1 group",
+        ),
+    ),
+    Row(
+        "5xx on all 11 attempts of the create call",
+        test_a_create_that_keeps_failing_is_a_clear_error,
+        (
+            "clear error naming CreateTrainingJob and the code; nothing created; next `up` creates 1",
+            "same, naming CreateModelPackage",
+            "same, naming CreateEndpoint",
+            "same, naming CreateFeatureGroup",
+        ),
+    ),
+    Row(
+        "provider host killed during the wait; a new host runs the next `up`",
+        test_a_host_killed_while_waiting_then_a_new_up,
+        (
+            "adopts the running job (content-addressed name); 1 job",
+            "same ClientToken returns the same version; 1 version",
+            "adopts the endpoint by name; 1 endpoint",
+            "adopts the group by name; 1 group",
+        ),
+    ),
+    Row(
+        "failure state with a reason",
+        test_a_failure_state_surfaces_its_reason,
+        (
+            "error with the FailureReason; the Failed job stays as a record",
+            "error with the validation reason; the Failed version stays as a record",
+            "error with the FailureReason; the endpoint is deleted",
+            "error with the FailureReason; the group is deleted",
+        ),
+    ),
+    Row(
+        "outside change, then `pulumi refresh`",
+        test_an_outside_change_is_seen_by_refresh,
+        (
+            "job deleted outside: dropped from the state; next `up` creates it",
+            "approval changed outside: refreshed; next `up` shows the diff",
+            "config changed outside: refreshed; next `up` shows the diff",
+            "feature added outside: refreshed; next `up` shows the diff",
+        ),
+    ),
+    Row(
+        "`pulumi destroy` while the resource is still being created",
+        test_destroy_while_still_changing,
+        (
+            "StopTrainingJob, wait, DeleteTrainingJob; nothing left",
+            "waits for Completed, deletes; nothing left",
+            "waits out Creating (SageMaker refuses to delete then), deletes; nothing left",
+            "waits for Created, deletes; nothing left",
+        ),
+    ),
+)
+
+
+def render_matrix() -> str:
+    lines = ["| fault | " + " | ".join(subject.label for subject in SUBJECTS) + " |", "|---" * 5 + "|"]
+    lines += [f"| {row.fault} | " + " | ".join(row.outcomes) + " |" for row in MATRIX]
+    return "\n".join(lines)
+
+
+def test_every_cell_is_a_test_and_the_readme_shows_the_matrix() -> None:
+    tests = {name for name, value in globals().items() if name.startswith("test_") and callable(value)}
+    assert {row.test.__name__ for row in MATRIX} == tests - {
+        test_every_cell_is_a_test_and_the_readme_shows_the_matrix.__name__
+    }
+    assert render_matrix() in README.read_text(), "README's fault matrix differs: paste render_matrix()"
