@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 import pulumi
 import pulumi_aws as aws
 from botocore import xform_name
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.configs import ConfigModel, Networking, StrInput, _api
 from components.core.api_model import extra_members
@@ -235,18 +235,36 @@ class ModelEndpointArgs(ConfigModel):
     kms_key_id: StrInput | None = None
     networking: Networking | None = None
 
-    @model_validator(mode="after")
-    def _shape_of_the_fleet(self) -> ModelEndpointArgs:
-        names = [variant.name for variant in self.variants] + (
-            [self.shadow_variant.name] if self.shadow_variant else []
-        )
-        if len(set(names)) != len(names):
-            raise ValueError(f"variant names must be unique: {names}")
-        if self.shadow_variant is not None and len(self.variants) != 1:
-            raise ValueError("a shadow variant needs exactly one production variant")
-        if any(isinstance(v, ServerlessVariant) for v in self.variants) and (self.data_capture or self.async_inference):
-            raise ValueError("serverless variants support neither data capture nor async inference")
-        return self
+    # Cross-field rules are field validators, so each refusal is located at the field to fix; a
+    # later field sees the earlier ones in `info.data` (absent if they failed: reported there).
+    @field_validator("variants")
+    @classmethod
+    def _unique_names(cls, variants: list[Variant]) -> list[Variant]:
+        names = [variant.name for variant in variants]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"variant names must be unique; repeated: {', '.join(repeated)}")
+        return variants
+
+    @field_validator("shadow_variant")
+    @classmethod
+    def _shadows_one_variant(cls, shadow: InstanceVariant | None, info: ValidationInfo) -> InstanceVariant | None:
+        variants: list[Variant] | None = info.data.get("variants")
+        if shadow is None or variants is None:
+            return shadow
+        if len(variants) != 1:
+            raise ValueError(f"a shadow variant needs exactly one production variant, not {len(variants)}")
+        if shadow.name == variants[0].name:
+            raise ValueError(f"variant names must be unique: the shadow variant is also named {shadow.name!r}")
+        return shadow
+
+    @field_validator("data_capture", "async_inference")
+    @classmethod
+    def _not_serverless(cls, value: Any, info: ValidationInfo) -> Any:
+        variants: list[Variant] = info.data.get("variants") or []
+        if value is not None and any(isinstance(variant, ServerlessVariant) for variant in variants):
+            raise ValueError(f"serverless variants do not support {info.field_name}")
+        return value
 
     def config_request(self, model_name: Any) -> dict[str, Any]:
         """CreateEndpointConfig, without the name and tags."""

@@ -1,4 +1,7 @@
-"""ModelEndpoint under Pulumi's mocks: what it registers, and what it refuses."""
+"""ModelEndpoint under Pulumi's mocks: what it registers, and that production refuses unapproved packages.
+
+Bad arguments are in the bad-input corpus (tests/bad_inputs.yaml, run by tests/test_bad_inputs.py).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from components import (
     ModelEndpoint,
     ModelPackage,
     OutputDataConfig,
-    RollingUpdate,
     ServerlessVariant,
     TrafficShift,
     TrainingJob,
@@ -107,6 +109,13 @@ def test_two_weighted_variants() -> None:
     assert green["managedInstanceScaling"] == {"status": "ENABLED", "minInstanceCount": 1, "maxInstanceCount": 4}
     assert green["routingConfigs"] == [{"routingStrategy": "LEAST_OUTSTANDING_REQUESTS"}]
     assert blue["modelName"] == green["modelName"] == "churn-model-abc123"
+
+
+def test_a_shadow_variant_beside_its_production_variant() -> None:
+    run = _run(lambda: _endpoint(shadow_variant=InstanceVariant(name="shadow", instance_type="ml.c5.large")))
+    [shadow] = run.named("churn-config").inputs["shadowProductionVariants"]
+    assert (shadow["variantName"], shadow["instanceType"]) == ("shadow", "ml.c5.large")
+    assert [variant["variantName"] for variant in _variants(run)] == ["primary"]
 
 
 def test_canary_blue_green_with_alarms() -> None:
@@ -204,132 +213,3 @@ def test_production_refuses_an_unapproved_package() -> None:
         _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Rejected"))
     run = _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Approved"))
     assert run.named("churn-endpoint")
-
-
-def _shadow_two() -> Any:
-    return _endpoint(
-        shadow_variant=[
-            InstanceVariant(name="s1", instance_type="ml.m5.large"),
-            InstanceVariant(name="s2", instance_type="ml.m5.large"),
-        ]
-    )
-
-
-BAD: list[tuple[str, Callable[[], Any], str]] = [
-    ("canary 60 %", lambda: TrafficShift(type="CANARY", canary_percent=60), "canary_percent"),
-    ("linear step 5 %", lambda: TrafficShift(type="LINEAR", linear_step_percent=5), "linear_step_percent"),
-    ("canary without a size", lambda: TrafficShift(type="CANARY"), "canary_percent"),
-    ("wait interval over an hour", lambda: TrafficShift(wait_interval_in_seconds=4000), "wait_interval_in_seconds"),
-    (
-        "termination wait over an hour",
-        lambda: BlueGreen(termination_wait_in_seconds=4000),
-        "termination_wait_in_seconds",
-    ),
-    (
-        "execution timeout under 10 min",
-        lambda: BlueGreen(maximum_execution_timeout_in_seconds=100),
-        "maximum_execution_timeout_in_seconds",
-    ),
-    ("eleven alarms", lambda: BlueGreen(rollback_alarms=[f"a{n}" for n in range(11)]), "rollback_alarms"),
-    ("rolling batch 60 %", lambda: RollingUpdate(batch_percent=60), "batch_percent"),
-    ("serverless memory 1500", lambda: ServerlessVariant(memory_size_in_mb=1500), "memory_size_in_mb"),
-    ("serverless memory 8192", lambda: ServerlessVariant(memory_size_in_mb=8192), "memory_size_in_mb"),
-    (
-        "provisioned over max concurrency",
-        lambda: ServerlessVariant(max_concurrency=2, provisioned_concurrency=3),
-        "provisioned_concurrency",
-    ),
-    ("max concurrency 201", lambda: ServerlessVariant(max_concurrency=201), "max_concurrency"),
-    ("two shadow variants", _shadow_two, "shadow_variant"),
-    (
-        "shadow beside two production variants",
-        lambda: _endpoint(
-            variants=[
-                InstanceVariant(name="a", instance_type="ml.m5.large"),
-                InstanceVariant(name="b", instance_type="ml.m5.large"),
-            ],
-            shadow_variant=InstanceVariant(name="s", instance_type="ml.m5.large"),
-        ),
-        "exactly one production variant",
-    ),
-    ("zero variants", lambda: _endpoint(variants=[]), "variants"),
-    ("negative weight", lambda: InstanceVariant(instance_type="ml.m5.large", initial_weight=-0.5), "initial_weight"),
-    ("unknown instance type", lambda: InstanceVariant(instance_type="ml.banana.large"), "instance_type"),
-    (
-        "zero instances",
-        lambda: InstanceVariant(instance_type="ml.m5.large", initial_instance_count=0),
-        "initial_instance_count",
-    ),
-    ("513 GB volume", lambda: InstanceVariant(instance_type="ml.m5.large", volume_size_in_gb=513), "volume_size_in_gb"),
-    (
-        "scaling min above max",
-        lambda: ManagedInstanceScaling(min_instance_count=5, max_instance_count=2),
-        "min_instance_count",
-    ),
-    (
-        "unknown routing strategy",
-        lambda: InstanceVariant.model_validate({"instance_type": "ml.m5.large", "routing_strategy": "FASTEST"}),
-        "routing_strategy",
-    ),
-    (
-        "duplicate variant names",
-        lambda: _endpoint(
-            variants=[InstanceVariant(instance_type="ml.m5.large"), InstanceVariant(instance_type="ml.c5.large")]
-        ),
-        "variant names must be unique",
-    ),
-    (
-        "variant name with a space",
-        lambda: _endpoint(variants=[InstanceVariant(name="blue variant", instance_type="ml.m5.large")]),
-        "ProductionVariants[0].VariantName",
-    ),
-    (
-        "capture sampling 101 %",
-        lambda: DataCapture(destination_s3_uri="s3://d/c", sampling_percentage=101),
-        "sampling_percentage",
-    ),
-    (
-        "unknown capture mode",
-        lambda: DataCapture.model_validate({"destination_s3_uri": "s3://d/c", "capture_modes": ["Everything"]}),
-        "capture_modes",
-    ),
-    (
-        "non-S3 capture destination",
-        lambda: _endpoint(data_capture=DataCapture(destination_s3_uri="/tmp/capture")),
-        "DataCaptureConfig.DestinationS3Uri",
-    ),
-    (
-        "serverless with data capture",
-        lambda: _endpoint(variants=[ServerlessVariant()], data_capture=DataCapture(destination_s3_uri="s3://d/c")),
-        "serverless variants support neither",
-    ),
-    (
-        "async concurrency 0",
-        lambda: AsyncInference(s3_output_path="s3://d/o", max_concurrent_invocations_per_instance=0),
-        "max_concurrent_invocations_per_instance",
-    ),
-    (
-        "non-S3 async output",
-        lambda: _endpoint(async_inference=AsyncInference(s3_output_path="https:/nowhere")),
-        "AsyncInferenceConfig.OutputConfig.S3OutputPath",
-    ),
-]
-
-
-@pytest.mark.parametrize(("label", "build", "field"), BAD, ids=[case[0] for case in BAD])
-def test_bad_input_is_refused_before_anything_is_registered(label: str, build: Callable[[], Any], field: str) -> None:
-    registered: list[str] = []
-
-    def program() -> None:
-        build()
-        registered.append("built")
-
-    with pytest.raises(ValueError) as refused:
-        run = _run(program)
-        registered += [r.type for r in run.resources]
-    assert field in str(refused.value), f"{label}: {refused.value}"
-    assert registered == [] or all("sagemaker" not in t for t in registered)
-
-
-def test_there_are_at_least_twenty_cases() -> None:
-    assert len(BAD) >= 20
