@@ -19,10 +19,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-import botocore.session
-from boto3.session import Session
-from botocore.config import Config
-
 DEFAULT_RETRY_MODE = "adaptive"
 DEFAULT_TOTAL_MAX_ATTEMPTS = 11
 USER_AGENT_EXTRA = "sagemaker-pulumi"
@@ -47,6 +43,12 @@ class AwsClients:
         if service not in self._clients:
             with _SESSION_LOCK:
                 if service not in self._clients:
+                    # Imported here, in the provider process: `import components` in a Pulumi program,
+                    # which only pickles providers, does not pay for boto3 and s3transfer.
+                    import botocore.session  # noqa: PLC0415
+                    from boto3.session import Session  # noqa: PLC0415
+                    from botocore.config import Config  # noqa: PLC0415
+
                     core = botocore.session.Session()
                     retries = retry_settings(os.environ, core.get_scoped_config())
                     session = Session(botocore_session=core, region_name=self.region)

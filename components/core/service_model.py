@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, cast
 
-import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 from .unknowns import is_unknown
@@ -29,8 +29,21 @@ class Violation:
     reason: str
 
 
+_LOAD_LOCK = threading.Lock()
+"""The provider host checks resources from 4 threads at once: unlocked, each cold thread would
+parse botocore's multi-megabyte SageMaker model itself (4 loads competing for the GIL)."""
+
+
 @functools.cache
 def sagemaker_model() -> ServiceModel:
+    with _LOAD_LOCK:
+        return _load_sagemaker_model()
+
+
+@functools.cache
+def _load_sagemaker_model() -> ServiceModel:
+    import botocore.session  # noqa: PLC0415 - on first validation, not on `import components`
+
     return botocore.session.get_session().get_service_model("sagemaker")
 
 
