@@ -22,6 +22,7 @@ from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
 from components.core.provider import SageMakerProvider, StrictModel
+from components.core.resource import SageMakerResource
 from components.core.service_model import Violation, shape_named, validate
 from components.core.tags import sync_tags, tag_list, tag_violations
 from components.core.unknowns import contains_unknown
@@ -276,8 +277,11 @@ class EndpointProvider(SageMakerProvider):
 OUTPUTS = ("endpoint_arn", "status", "failure_reason", "variants")
 
 
-class EndpointResource(pulumi.dynamic.Resource, module="sagemaker", name="Endpoint"):
+class EndpointResource(SageMakerResource, module="sagemaker", name="Endpoint"):
     """The dynamic resource (`pulumi-python:dynamic/sagemaker:Endpoint`); use `components.ModelEndpoint`."""
+
+    provider_class = EndpointProvider
+    output_names = OUTPUTS
 
     endpoint_name: pulumi.Output[str]
     endpoint_arn: pulumi.Output[str]
@@ -285,6 +289,3 @@ class EndpointResource(pulumi.dynamic.Resource, module="sagemaker", name="Endpoi
     status: pulumi.Output[str]
     failure_reason: pulumi.Output[str | None]
     variants: pulumi.Output[list[dict[str, Any]]]
-
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(EndpointProvider(), name, {**props, **dict.fromkeys(OUTPUTS)}, opts)

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
 from components.core.provider import SageMakerProvider, StrictModel
+from components.core.resource import SageMakerResource
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
 from components.core.unknowns import contains_unknown, is_unknown
@@ -314,8 +315,11 @@ class FeatureGroupProvider(SageMakerProvider):
 OUTPUTS = ("arn", "status", "offline_store_status", "offline_store_resolved_s3_uri", "glue_table")
 
 
-class FeatureGroupResource(pulumi.dynamic.Resource, module="sagemaker", name="FeatureGroup"):
+class FeatureGroupResource(SageMakerResource, module="sagemaker", name="FeatureGroup"):
     """The dynamic resource (`pulumi-python:dynamic/sagemaker:FeatureGroup`); use `components.FeatureGroup`."""
+
+    provider_class = FeatureGroupProvider
+    output_names = OUTPUTS
 
     arn: pulumi.Output[str]
     feature_group_name: pulumi.Output[str]
@@ -323,6 +327,3 @@ class FeatureGroupResource(pulumi.dynamic.Resource, module="sagemaker", name="Fe
     offline_store_status: pulumi.Output[str | None]
     offline_store_resolved_s3_uri: pulumi.Output[str | None]
     glue_table: pulumi.Output[str | None]
-
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(FeatureGroupProvider(), name, {**props, **dict.fromkeys(OUTPUTS)}, opts)

@@ -24,6 +24,7 @@ from pydantic import Field
 from components.core.errors import SageMakerOperationError, calling
 from components.core.naming import canonical_json
 from components.core.provider import SageMakerProvider, StrictModel
+from components.core.resource import SageMakerResource
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation, input_shape, validate
 from components.core.unknowns import contains_unknown
@@ -251,8 +252,11 @@ class ModelPackageProvider(SageMakerProvider):
 OUTPUTS = ("arn", "version", "status", "group_name", "creation_time")
 
 
-class ModelPackageResource(pulumi.dynamic.Resource, module="sagemaker", name="ModelPackage"):
+class ModelPackageResource(SageMakerResource, module="sagemaker", name="ModelPackage"):
     """The dynamic resource (`pulumi-python:dynamic/sagemaker:ModelPackage`); use `components.ModelPackage`."""
+
+    provider_class = ModelPackageProvider
+    output_names = OUTPUTS
 
     arn: pulumi.Output[str]
     version: pulumi.Output[int | None]
@@ -260,6 +264,3 @@ class ModelPackageResource(pulumi.dynamic.Resource, module="sagemaker", name="Mo
     approval_status: pulumi.Output[str]
     group_name: pulumi.Output[str | None]
     creation_time: pulumi.Output[str]
-
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(ModelPackageProvider(), name, {**props, **dict.fromkeys(OUTPUTS)}, opts)

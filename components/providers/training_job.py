@@ -26,6 +26,7 @@ from pydantic import Field
 from components.core.errors import SageMakerOperationError, calling
 from components.core.naming import NAME_PATTERN, PREFIX_MAX, content_addressed_name
 from components.core.provider import SageMakerProvider, StrictModel
+from components.core.resource import SageMakerResource
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
@@ -282,8 +283,11 @@ OUTPUTS = (
 )
 
 
-class TrainingJobResource(pulumi.dynamic.Resource, module="sagemaker", name="TrainingJob"):
+class TrainingJobResource(SageMakerResource, module="sagemaker", name="TrainingJob"):
     """The dynamic resource (`pulumi-python:dynamic/sagemaker:TrainingJob`); use `components.TrainingJob`."""
+
+    provider_class = TrainingJobProvider
+    output_names = OUTPUTS
 
     arn: pulumi.Output[str]
     training_job_name: pulumi.Output[str]
@@ -294,6 +298,3 @@ class TrainingJobResource(pulumi.dynamic.Resource, module="sagemaker", name="Tra
     billable_time_in_seconds: pulumi.Output[int | None]
     training_time_in_seconds: pulumi.Output[int | None]
     final_metrics: pulumi.Output[dict[str, float]]
-
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TrainingJobProvider(), name, {**props, **dict.fromkeys(OUTPUTS)}, opts)
