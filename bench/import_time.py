@@ -149,7 +149,7 @@ def pydantic_models_we_define() -> int:
 
 def describe(cause: str) -> str:
     if cause == OWN_CODE:
-        return f"{OWN_CODE} (module bodies: {pydantic_models_we_define()} pydantic models built at import)"
+        return f"{OWN_CODE} (module bodies, defining {pydantic_models_we_define()} pydantic models, built on first use)"
     return cause
 
 

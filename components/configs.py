@@ -21,7 +21,7 @@ StrInput = str | pulumi.Output[str]
 class ConfigModel(StrictModel):
     """A user-facing config model: strict, and accepting Pulumi Outputs where declared."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, arbitrary_types_allowed=True, defer_build=True)
 
     def to_api(self) -> dict[str, Any]:
         raise NotImplementedError

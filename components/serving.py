@@ -8,11 +8,10 @@ from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_aws as aws
-from botocore import xform_name
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.configs import ConfigModel, Networking, StrInput, _api
-from components.core.api_model import extra_members
+from components.core.api_model import extra_members, xform_name
 from components.core.naming import readable_prefix
 from components.core.service_model import Violation, shape_named, validate, validate_request
 from components.core.unknowns import contains_unknown

@@ -63,7 +63,7 @@ def test_dependencies_are_pinned_as_the_project_needs() -> None:
     assert project["requires-python"] == ">=3.11"
     assert "pulumi>=3.200,<4" in project["dependencies"]
     assert "pulumi-aws>=7.51,<8" in project["dependencies"]
-    assert "pydantic>=2.7,<3" in project["dependencies"]
+    assert "pydantic>=2.14,<3" in project["dependencies"]
     [moto] = project["optional-dependencies"]["local"]
     assert moto.startswith("moto[server]") and "<5.3" in moto
     assert project["scripts"]["sagestack"] == "sagestack.cli:main"

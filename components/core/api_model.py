@@ -13,39 +13,48 @@ This is the typed escape hatch of the components: what their ergonomic arguments
 from __future__ import annotations
 
 import functools
-from typing import Any, cast
-
-from botocore import xform_name
-from botocore.model import ListShape, MapShape, Shape, StructureShape
+from typing import TYPE_CHECKING, Any, cast
 
 from .service_model import Violation, input_shape, validate
+
+if TYPE_CHECKING:
+    # Types only: shapes are told apart by `type_name`, so `import components` loads no botocore.
+    from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+
+def xform_name(name: str) -> str:
+    """botocore's snake_case of an API name (`VolumeSizeInGB` -> `volume_size_in_gb`)."""
+    from botocore import xform_name as botocore_xform_name  # noqa: PLC0415 - not on `import components`
+
+    return botocore_xform_name(name)
 
 
 @functools.cache
 def _snake_members(shape: StructureShape) -> dict[str, str]:
     """snake_case name -> API member name, for one structure."""
-    return {xform_name(member): member for member in cast(dict[str, Shape], shape.members)}
+    return {xform_name(member): member for member in cast("dict[str, Shape]", shape.members)}
 
 
 def from_api(value: Any, shape: Shape) -> Any:
     """A boto3 value as its snake_case form."""
-    if isinstance(shape, StructureShape) and isinstance(value, dict):
-        members = cast(dict[str, Shape], shape.members)
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = cast("dict[str, Shape]", cast("StructureShape", shape).members)
         return {
             xform_name(key): from_api(item, members[key]) if key in members else item for key, item in value.items()
         }
-    if isinstance(shape, ListShape) and isinstance(value, list):
-        return [from_api(item, cast(Shape, shape.member)) for item in value]
-    if isinstance(shape, MapShape) and isinstance(value, dict):
-        return {key: from_api(item, cast(Shape, shape.value)) for key, item in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [from_api(item, cast("Shape", cast("ListShape", shape).member)) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: from_api(item, cast("Shape", cast("MapShape", shape).value)) for key, item in value.items()}
     return value
 
 
 def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violation]]:
     """A snake_case value as boto3 wants it, with a violation for every field the shape lacks."""
-    if isinstance(shape, StructureShape) and isinstance(value, dict):
-        names = _snake_members(shape)
-        members = cast(dict[str, Shape], shape.members)
+    if shape.type_name == "structure" and isinstance(value, dict):
+        structure = cast("StructureShape", shape)
+        names = _snake_members(structure)
+        members = cast("dict[str, Shape]", structure.members)
         converted: dict[str, Any] = {}
         violations: list[Violation] = []
         for key, item in value.items():
@@ -56,11 +65,13 @@ def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violatio
             converted[names[key]], found = to_api(item, members[names[key]], where)
             violations += found
         return converted, violations
-    if isinstance(shape, ListShape) and isinstance(value, list):
-        pairs = [to_api(item, cast(Shape, shape.member), f"{path}[{index}]") for index, item in enumerate(value)]
+    if shape.type_name == "list" and isinstance(value, list):
+        member = cast("Shape", cast("ListShape", shape).member)
+        pairs = [to_api(item, member, f"{path}[{index}]") for index, item in enumerate(value)]
         return [item for item, _ in pairs], [v for _, found in pairs for v in found]
-    if isinstance(shape, MapShape) and isinstance(value, dict):
-        pairs = {key: to_api(item, cast(Shape, shape.value), f"{path}.{key}") for key, item in value.items()}
+    if shape.type_name == "map" and isinstance(value, dict):
+        value_shape = cast("Shape", cast("MapShape", shape).value)
+        pairs = {key: to_api(item, value_shape, f"{path}.{key}") for key, item in value.items()}
         return {key: item for key, (item, _) in pairs.items()}, [v for _, found in pairs.values() for v in found]
     return value, []
 

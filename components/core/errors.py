@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 class SageMakerOperationError(Exception):
@@ -40,6 +42,9 @@ def error_code(error: ClientError) -> str:
 @contextmanager
 def calling(kind: str, name: str, operation: str) -> Iterator[None]:
     """Turn botocore's errors inside the block into a SageMakerOperationError naming all four."""
+    # Here, not at the top: `import components` loads no botocore; the block calls AWS anyway.
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
     try:
         yield
     except ClientError as error:

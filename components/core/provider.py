@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from botocore import xform_name
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -26,6 +25,7 @@ from pulumi.dynamic import (
 )
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .api_model import xform_name
 from .aws import AwsClients
 from .errors import SageMakerOperationError, calling
 from .service_model import Violation, shape_named, validate, validate_request
@@ -38,7 +38,10 @@ PROVIDER_KEY = "__provider"
 class StrictModel(BaseModel):
     """Base of every argument and config model: a typo is an error, not a silently dropped field."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+    # defer_build: validators are built on a model's first use, not by `import components` (most
+    # programs use a few of our ~40 models). Subclasses inherit it: pydantic merges model_config.
+    # pydantic >= 2.14 builds a deferred model under a lock: the provider host checks from 4 threads.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, defer_build=True)
 
 
 def model_violations(error: ValidationError, prefix: str = "") -> list[Violation]:

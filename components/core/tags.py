@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
-
-from botocore.model import Shape, StructureShape
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import calling
 from .service_model import Violation, shape_named, validate
+
+if TYPE_CHECKING:
+    from botocore.model import Shape, StructureShape
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
@@ -21,7 +22,7 @@ MAX_TAGS = 50
 def tag_violations(tags: Mapping[str, Any], path: str = "tags") -> list[Violation]:
     """Keys and values against SageMaker's Tag shape (length, pattern), reserved `aws:` keys,
     and the 50-tag limit; each violation is named `tags.<key>`."""
-    members = cast(dict[str, Shape], cast(StructureShape, shape_named("Tag")).members)
+    members = cast("dict[str, Shape]", cast("StructureShape", shape_named("Tag")).members)
     violations = []
     if len(tags) > MAX_TAGS:
         violations.append(Violation(path, f"at most {MAX_TAGS} tags (has {len(tags)})"))
