@@ -49,9 +49,13 @@ from components import (
     TrainingJob,
 )
 from components.feature_store import Feature, OfflineStore, OnlineStore, Ttl, offline_store_policy
+from components.providers.endpoint import OUTPUTS as ENDPOINT_OUTPUTS
 from components.providers.endpoint import EndpointProvider
+from components.providers.feature_group import OUTPUTS as FEATURE_GROUP_OUTPUTS
 from components.providers.feature_group import FeatureGroupProvider
+from components.providers.model_package import OUTPUTS as MODEL_PACKAGE_OUTPUTS
 from components.providers.model_package import ModelPackageProvider
+from components.providers.training_job import OUTPUTS as TRAINING_JOB_OUTPUTS
 from components.providers.training_job import TrainingJobProvider
 from components.roles import SAGEMAKER_TRUST
 from components.serving import InstanceVariant
@@ -202,7 +206,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "allow_replace": False,
             "request": {},
             "tags": TAGS,
-            **unset("arn", "status", "offline_store_status", "offline_store_resolved_s3_uri", "glue_table"),
+            **unset(*FEATURE_GROUP_OUTPUTS),
         },
         in_group,
     )
@@ -232,16 +236,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "wait_for_completion": True,
             "wait_timeout_seconds": None,
             "training_job_name": None,
-            **unset(
-                "arn",
-                "status",
-                "secondary_status",
-                "model_artifacts",
-                "failure_reason",
-                "billable_time_in_seconds",
-                "training_time_in_seconds",
-                "final_metrics",
-            ),
+            **unset(*TRAINING_JOB_OUTPUTS),
         },
         in_job,
     )
@@ -273,7 +268,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "tags": {},
             "wait_timeout_seconds": 3600,
             "client_token": None,
-            **unset("arn", "version", "status", "group_name", "creation_time"),
+            **unset(*MODEL_PACKAGE_OUTPUTS),
         },
         in_package,
     )
@@ -310,7 +305,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "deployment_config": None,
             "retry_failed_config": False,
             "tags": TAGS,
-            **unset("endpoint_arn", "status", "failure_reason", "variants"),
+            **unset(*ENDPOINT_OUTPUTS),
         },
         in_endpoint,
     )
