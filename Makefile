@@ -12,7 +12,7 @@ LOCAL_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=
 	AWS_ENDPOINT_URL=$(LOCAL_URL) PULUMI_BACKEND_URL=file://$(STATE_DIR) \
 	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local}
 
-.PHONY: install test lint typecheck unit bench up local-aws down clean
+.PHONY: install pulumi-cli test lint typecheck unit bench up local-aws down clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# The Pulumi CLI: yours on PATH if you have one, else built from Go source into .tools/bin
+# (with the dynamic-provider plugin beside it). Cached: seconds after the first build.
+TOOLS_BIN := $(CURDIR)/.tools/bin
+PULUMI_PATH := PATH="$(TOOLS_BIN):$$PATH"
+pulumi-cli: install
+	$(BIN)/python -m sagestack.toolchain
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,9 +38,11 @@ lint: install
 typecheck: install
 	$(BIN)/pyright
 
-# Most tests wait on the local AWS rather than compute, so 4 workers fit 2 cores.
+# Most tests wait on the local AWS rather than compute, so 4 workers fit 2 cores. The engine
+# tests (tests/test_engine.py) run the CLI that `pulumi-cli` provides.
 unit: install
-	$(BIN)/pytest -n 4
+	$(BIN)/python -m sagestack.toolchain --optional
+	$(PULUMI_PATH) $(BIN)/pytest -n 4
 
 test: lint typecheck unit
 
@@ -54,25 +63,15 @@ local-aws: install
 		echo "local AWS running at $(LOCAL_URL) (pid $$(cat .sagestack-local.pid), log .sagestack-local.log)"; \
 	fi
 
-up: local-aws
+up: local-aws pulumi-cli
 	@mkdir -p $(STATE_DIR)
-	@if ! command -v pulumi >/dev/null 2>&1; then \
-		echo ""; \
-		echo "Everything is ready except the Pulumi CLI, which is not installed."; \
-		echo "  - virtualenv:  $(VENV) (project installed)"; \
-		echo "  - local AWS:   $(LOCAL_URL) (stop it with 'make down')"; \
-		echo "  - state:       file://$(STATE_DIR) (no Pulumi Cloud account needed)"; \
-		echo "Install the CLI, then run 'make up' again:"; \
-		echo "  curl -fsSL https://get.pulumi.com | sh      (or: brew install pulumi/tap/pulumi)"; \
-		echo "  see https://www.pulumi.com/docs/iac/download-install/"; \
-		exit 2; \
-	fi
-	$(LOCAL_ENV) pulumi stack select local --create --non-interactive
-	$(LOCAL_ENV) pulumi up --stack local --yes --non-interactive
+	@$(PULUMI_PATH) $(BIN)/python -m sagestack.toolchain --check-up
+	$(PULUMI_PATH) $(LOCAL_ENV) pulumi stack select local --create --non-interactive
+	$(PULUMI_PATH) $(LOCAL_ENV) pulumi up --stack local --yes --non-interactive
 
 # Stop the local AWS that `make up` started.
 down:
 	@if [ -f .sagestack-local.pid ]; then kill $$(cat .sagestack-local.pid) 2>/dev/null || true; rm -f .sagestack-local.pid; echo "local AWS stopped"; fi
 
 clean: down
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .tools

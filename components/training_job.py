@@ -43,7 +43,8 @@ class TrainingJobArgs(ConfigModel):
     input_data: list[InputData] = Field(default_factory=list)
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
     hyperparameters: dict[str, str] = Field(default_factory=dict)
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, StrInput] = Field(default_factory=dict)
+    """Values may be secrets (`config.require_secret(...)`): they stay encrypted in the state."""
     networking: Networking | None = None
     checkpoint_config: CheckpointConfig | None = None
     retry_strategy: RetryStrategy | None = None
@@ -146,7 +147,7 @@ class TrainingJob(pulumi.ComponentResource):
         input_data: list[InputData] | None = None,
         stopping_condition: StoppingCondition | None = None,
         hyperparameters: dict[str, str] | None = None,
-        environment: dict[str, str] | None = None,
+        environment: dict[str, StrInput] | None = None,
         networking: Networking | None = None,
         checkpoint_config: CheckpointConfig | None = None,
         retry_strategy: RetryStrategy | None = None,

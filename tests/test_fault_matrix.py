@@ -81,7 +81,9 @@ TRAINING_JOB = Subject(
     inputs=_training_job_inputs,
     changed=lambda: job_inputs(tags={"team": "ml", "stage": "dev"}),
     create="CreateTrainingJob",
-    calls=frozenset({"CreateTrainingJob", "DescribeTrainingJob", "AddTags", "StopTrainingJob", "DeleteTrainingJob"}),
+    calls=frozenset(
+        {"CreateTrainingJob", "DescribeTrainingJob", "AddTags", "ListTags", "StopTrainingJob", "DeleteTrainingJob"}
+    ),
     prepare=_no_prepare,
     listing="ListTrainingJobs",
     live=lambda aws: [j["TrainingJobName"] for j in _sagemaker(aws).list_training_jobs()["TrainingJobSummaries"]],
@@ -182,7 +184,9 @@ FEATURE_GROUP = Subject(
     inputs=_group_inputs,
     changed=lambda: _group_inputs([*FEATURES, AGE]),
     create="CreateFeatureGroup",
-    calls=frozenset({"CreateFeatureGroup", "DescribeFeatureGroup", "UpdateFeatureGroup", "DeleteFeatureGroup"}),
+    calls=frozenset(
+        {"CreateFeatureGroup", "DescribeFeatureGroup", "UpdateFeatureGroup", "ListTags", "DeleteFeatureGroup"}
+    ),
     prepare=_no_prepare,
     listing="ListFeatureGroups",
     live=lambda aws: [g["FeatureGroupName"] for g in _sagemaker(aws).list_feature_groups()["FeatureGroupSummaries"]],

@@ -101,6 +101,24 @@ def test_changed_hyperparameter_replaces_and_changed_tag_updates(deployment: Dep
     assert names == {created.state.id, replaced.state.id}, "the completed job is kept as lineage"
 
 
+def test_a_preview_of_a_retag_keeps_the_model_artifacts_known(deployment: Deployment, quick_aws: LocalAws) -> None:
+    """The engine hands downstream resources the checked inputs as a previewed update's outputs:
+    the artifacts' location must be among them, or a model package fed from this job would show
+    as replaced (a new version) in every preview of a tag change."""
+    provider = TrainingJobProvider()
+    created = deployment.up("train", provider, job_inputs())
+    planned = deployment.preview_outputs("train", provider, job_inputs(tags={"team": "platform"}))
+    assert planned["model_artifacts"] == created.state.outputs["model_artifacts"]
+    assert planned["training_job_name"] == created.state.id
+    described = quick_aws.client("sagemaker").describe_training_job(TrainingJobName=created.state.id)
+    assert planned["model_artifacts"] == described["ModelArtifacts"]["S3ModelArtifacts"]
+
+
+def test_no_artifacts_are_predicted_for_a_job_not_waited_for(deployment: Deployment, quick_aws: LocalAws) -> None:
+    planned = deployment.preview_outputs("train", TrainingJobProvider(), job_inputs(wait_for_completion=False))
+    assert planned["model_artifacts"] is None
+
+
 def test_waiting_options_change_nothing_in_aws(deployment: Deployment, quick_aws: LocalAws) -> None:
     deployment.up("train", TrainingJobProvider(), job_inputs())
     quick_aws.clear_calls()

@@ -29,6 +29,7 @@ from .api_model import xform_name
 from .aws import AwsClients
 from .errors import SageMakerOperationError, calling
 from .service_model import Violation, shape_named, validate, validate_request
+from .tags import live_tags
 from .unknowns import contains_unknown, is_unknown
 from .waiter import Waiter
 
@@ -78,6 +79,13 @@ class SageMakerProvider(ResourceProvider):
     "DeploymentConfig"): validated and number-normalized like the request."""
     not_found: ClassVar[tuple[str, str]] = ("ResourceNotFound", "")
     """(error code, message fragment) with which the describe operation says "no such resource"."""
+    predicted: ClassVar[tuple[str, ...]] = ()
+    """Outputs that `computed` predicts from the inputs, never diffed. The engine hands a program
+    the checked inputs as the outputs of a dynamic resource it previews (the Python provider host
+    has no provider-side preview): what is predicted here stays known downstream, instead of
+    turning every consumer's input unknown (and its replace-on inputs into a replace)."""
+    tagged_arn_output: ClassVar[str | None] = "arn"
+    """The output holding the ARN whose live tags `read` reports (None: the resource has no tags)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,7 +190,7 @@ class SageMakerProvider(ResourceProvider):
     # --- diff -------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        fields = set(self.inputs_model.model_fields)
+        fields = set(self.inputs_model.model_fields) - set(self.predicted)
         changed = sorted(
             key
             for key in fields | (set(news) - {PROVIDER_KEY})
@@ -216,7 +224,11 @@ class SageMakerProvider(ResourceProvider):
         live = self.read_resource(id_, state)
         if live is None:
             return ReadResult("", {})
-        return ReadResult(id_, {**state, **live})
+        outputs = {**state, **live}
+        arn = outputs.get(self.tagged_arn_output) if self.tagged_arn_output else None
+        if arn:
+            outputs["tags"] = live_tags(self.sagemaker, self.kind, id_, arn)
+        return ReadResult(id_, outputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = self.normalize(news)[0]

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from botocore.model import Shape, StructureShape
 
 
+INTERNAL_TAG_PREFIX = "sagemaker-pulumi:"
+"""Tags the providers keep for themselves (e.g. the endpoint's failed-config memory): not the user's."""
+
+
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
@@ -45,3 +49,17 @@ def sync_tags(client: Any, kind: str, name: str, arn: str, *, old: Mapping[str, 
     if changed:
         with calling(kind, name, "AddTags"):
             client.add_tags(ResourceArn=arn, Tags=tag_list(changed))
+
+
+def live_tags(client: Any, kind: str, name: str, arn: str) -> dict[str, str]:
+    """The user's tags on the resource now (AWS's `aws:` tags and our own bookkeeping left out),
+    so `pulumi refresh` shows tags changed outside Pulumi and the next `up` puts them back."""
+    tags: dict[str, str] = {}
+    with calling(kind, name, "ListTags"):
+        for page in client.get_paginator("list_tags").paginate(ResourceArn=arn):
+            tags.update({tag["Key"]: tag["Value"] for tag in page["Tags"]})
+    return {
+        key: value
+        for key, value in tags.items()
+        if not key.lower().startswith("aws:") and not key.startswith(INTERNAL_TAG_PREFIX)
+    }

@@ -24,12 +24,12 @@ from components.core.errors import SageMakerOperationError, calling
 from components.core.provider import SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.service_model import Violation, shape_named, validate
-from components.core.tags import sync_tags, tag_list, tag_violations
+from components.core.tags import INTERNAL_TAG_PREFIX, sync_tags, tag_list, tag_violations
 from components.core.unknowns import contains_unknown
 from components.core.waiter import WaitFailed, WaitSpec, WaitTimedOut
 
 KIND = "Endpoint"
-FAILED_CONFIG_TAG = "sagemaker-pulumi:failed-endpoint-config"
+FAILED_CONFIG_TAG = f"{INTERNAL_TAG_PREFIX}failed-endpoint-config"
 """Set on the endpoint when a config failed to deploy: the memory that outlives the failed update."""
 MAX_CANARY_PERCENT = 50
 LINEAR_STEP_PERCENT = (10, 50)
@@ -127,6 +127,7 @@ class EndpointProvider(SageMakerProvider):
     inputs_model = EndpointInputs
     shaped_inputs: ClassVar[dict[str, str]] = {"deployment_config": "DeploymentConfig"}
     not_found = ("ValidationException", "Could not find endpoint")
+    tagged_arn_output = "endpoint_arn"
     replace_on = ("endpoint_name",)
     update_on = ("endpoint_config_name", "tags")
 

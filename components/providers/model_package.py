@@ -109,6 +109,7 @@ class ModelPackageProvider(SageMakerProvider):
         "additional_inference_specifications": "AdditionalInferenceSpecifications",
     }
     not_found = ("ValidationException", "does not exist")
+    tagged_arn_output = None  # a version in a group carries no tags (SageMaker refuses them)
     replace_on = ("logical_name", "request", "client_token")
     update_on = (*inputs_as_members, "approval_description")
 

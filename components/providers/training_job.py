@@ -67,6 +67,8 @@ class TrainingJobInputs(StrictModel):
     wait_for_completion: bool = True
     wait_timeout_seconds: int | None = Field(default=None, ge=1)
     training_job_name: str | None = None
+    model_artifacts: str | None = None
+    """Predicted at check (see `computed`), so it is known in a preview; the job reports the real one."""
 
 
 def _known(value: Any) -> bool:
@@ -158,6 +160,7 @@ class TrainingJobProvider(SageMakerProvider):
     not_found = ("ValidationException", "Requested resource not found")
     replace_on = ("name_prefix", "request", "retrain_token", "training_job_name")
     update_on = ("tags",)
+    predicted = ("model_artifacts",)
 
     def rules(self, inputs: dict[str, Any]) -> list[Violation]:
         violations = request_rules(inputs["request"]) + tag_violations(inputs.get("tags") or {})
@@ -177,8 +180,15 @@ class TrainingJobProvider(SageMakerProvider):
         return violations
 
     def computed(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The job's name, and where a completed job's model will be: SageMaker writes it to
+        `<S3OutputPath>/<job name>/output/model.tar.gz` (a folder when CompressionType is NONE)."""
         content = {"request": inputs["request"], "retrain_token": inputs["retrain_token"]}
-        return {"training_job_name": content_addressed_name(inputs["name_prefix"], content)}
+        name = content_addressed_name(inputs["name_prefix"], content)
+        output = inputs["request"].get("OutputDataConfig") or {}
+        artifacts = None
+        if inputs.get("wait_for_completion") and output.get("CompressionType", "GZIP") == "GZIP":
+            artifacts = f"{str(output['S3OutputPath']).rstrip('/')}/{name}/output/model.tar.gz"
+        return {"training_job_name": name, "model_artifacts": artifacts}
 
     def _describe(self, name: str) -> dict[str, Any] | None:
         return self.describe("DescribeTrainingJob", name, TrainingJobName=name)

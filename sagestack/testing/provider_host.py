@@ -244,6 +244,17 @@ class Deployment:
             return None
         return self.host.diff(urn, old.id, old.outputs, checked, old.inputs)
 
+    def preview_outputs(self, name: str, provider: ResourceProvider, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs the engine hands the program in a preview that creates or updates `name`:
+        the checked inputs. Pulumi's dynamic-provider host does not do provider-side previews, so
+        the engine answers for it with the new inputs; an output that Check did not fill in is
+        unknown to everything downstream (found under the real engine: README, The real engine)."""
+        news = self._inputs(provider, inputs)
+        old = self.resources.get(name)
+        urn = old.urn if old else urn_for(name, self.type_token)
+        checked = self._checked(urn, old.inputs if old else {}, news)
+        return {key: value for key, value in checked.items() if key != PROVIDER_KEY}
+
     def up(self, name: str, provider: ResourceProvider, inputs: Mapping[str, Any], timeout: float = 0) -> Step:
         news = self._inputs(provider, inputs)
         old = self.resources.get(name)
