@@ -47,8 +47,8 @@ unit: install
 test: lint typecheck unit
 
 # Measured numbers (README: Benchmarks); not part of `make test`.
-bench: install
-	for b in waiter state_weight program_overhead concurrency import_time; do $(BIN)/python -m bench.$$b || exit 1; done
+bench: install pulumi-cli
+	for b in waiter state_weight program_overhead concurrency import_time engine_scale; do $(PULUMI_PATH) $(BIN)/python -m bench.$$b || exit 1; done
 
 # Start the local AWS in the background unless one already answers on LOCAL_PORT.
 local-aws: install

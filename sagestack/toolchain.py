@@ -36,7 +36,8 @@ CLIPBOARD_REPLACE = "github.com/atotto/clipboard => github.com/tgummerer/clipboa
 """pkg/v3's own `replace`, which Go ignores in a dependency: without it the CLI does not compile."""
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TOOLS_DIR = REPO_ROOT / ".tools"
+TOOLS_DIR = Path(os.environ.get("SAGESTACK_TOOLS_DIR") or REPO_ROOT / ".tools")
+"""Where the CLI is built (`SAGESTACK_TOOLS_DIR` moves it, e.g. for tests)."""
 TOOLS_BIN = TOOLS_DIR / "bin"
 WRAPPER_DIR = TOOLS_DIR / "pulumi-cli"
 
