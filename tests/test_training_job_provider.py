@@ -116,7 +116,7 @@ def test_a_preview_of_a_retag_keeps_the_model_artifacts_known(deployment: Deploy
 
 def test_no_artifacts_are_predicted_for_a_job_not_waited_for(deployment: Deployment, quick_aws: LocalAws) -> None:
     planned = deployment.preview_outputs("train", TrainingJobProvider(), job_inputs(wait_for_completion=False))
-    assert planned["model_artifacts"] is None
+    assert planned.get("model_artifacts") is None
 
 
 def test_waiting_options_change_nothing_in_aws(deployment: Deployment, quick_aws: LocalAws) -> None:
