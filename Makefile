@@ -10,7 +10,7 @@ STATE_DIR := $(CURDIR)/.pulumi-state
 # The local stack's fake credentials and endpoints, for the dynamic providers (boto3) too.
 LOCAL_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-west-2 \
 	AWS_ENDPOINT_URL=$(LOCAL_URL) PULUMI_BACKEND_URL=file://$(STATE_DIR) \
-	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local}
+	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local} PULUMI_PARALLEL=$${PULUMI_PARALLEL-64}
 
 .PHONY: install pulumi-cli test lint typecheck unit bench up local-aws down clean
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .api_model import xform_name
 from .aws import AwsClients
 from .errors import SageMakerOperationError, calling
+from .host import widen_serving_pool
 from .service_model import Violation, shape_named, validate, validate_request
 from .tags import live_tags
 from .unknowns import contains_unknown, is_unknown
@@ -92,6 +93,7 @@ class SageMakerProvider(ResourceProvider):
         self.aws = AwsClients()
 
     def configure(self, req: ConfigureRequest) -> None:
+        widen_serving_pool()  # in Pulumi's host: every resource of the stack may wait at once
         region = req.config.get("aws:region")
         if region:
             self.aws.region = region
