@@ -72,7 +72,7 @@ class Platform:
 
     def program(self) -> Callable[[], None]:
         def run() -> None:
-            job_output = self._training_job()
+            job_output = self.training_job()
             ModelPackage(
                 "churn-model",
                 group_name=GROUP,
@@ -107,11 +107,11 @@ class Platform:
         """The training job alone (interrupts, policies)."""
 
         def run() -> None:
-            pulumi.export("model_artifacts", self._training_job())
+            pulumi.export("model_artifacts", self.training_job())
 
         return run
 
-    def _training_job(self) -> pulumi.Output[str]:
+    def training_job(self, name: str = "churn") -> pulumi.Output[str]:
         """The job's model artifacts: unknown in a first preview, so the package's Check sees an unknown."""
         if self.job_class is not None:
             resource = self.job_class(
@@ -120,7 +120,7 @@ class Platform:
             )
             return resource.model_artifacts.apply(lambda url: url or "")
         job = TrainingJob(
-            "churn",
+            name,
             image_uri=IMAGE,
             role_arn=ROLE,
             compute=Compute(instance_type="ml.m5.large", instance_count=1),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from pulumi.automation import CommandError
 from pulumi.automation.events import OpType
@@ -259,3 +260,17 @@ def test_the_policy_pack_under_a_real_preview(engine: MakeStack, aws: LocalAws, 
     assert "sagemaker-training-network-isolation" in shown
     assert "mandatory" in shown
     assert "production training jobs need networking.enable_network_isolation=True" in shown
+
+
+@pytest.mark.parametrize("parallel", [2, 3], ids=["fewer-than-the-jobs", "as-many"])
+def test_more_waits_than_the_engines_parallelism_are_named(engine: MakeStack, parallel: int) -> None:
+    """Three training jobs: with --parallel 2 the third waits its turn, and the program says how to fix that."""
+
+    def three_jobs() -> None:
+        for depth in ("3", "4", "5"):
+            pulumi.export(depth, Platform(max_depth=depth).training_job(f"job-{depth}"))
+
+    stack = engine(three_jobs)
+    stack.preview(parallel=parallel)
+    warned = "more than 2 SageMaker resources that wait" in "\n".join(stack.output)
+    assert warned == (parallel == 2)

@@ -14,8 +14,33 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime import settings
 
 _BATCH_SETITEMS = pickle._Pickler._batch_setitems  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
+
+
+_WAITING: list[int] = [0, 0]
+"""[the program run (its stack resource's id), our resources registered in it so far]."""
+
+
+def _count_waiting_resource() -> None:
+    """Warn once per run when the program has more of our resources than the engine runs at once.
+
+    Each create or update waits for SageMaker, and the engine runs `--parallel` operations at a
+    time (4 x CPUs by default): past that, resources wait their turn, and an `up` of 32 training
+    jobs on a 2-core runner takes four times as long as one. Only the user can raise it.
+    """
+    parallel = getattr(settings.SETTINGS, "parallel", None)
+    if not isinstance(parallel, int) or parallel <= 0:
+        return  # under mocks, or no limit known
+    run = id(settings.get_root_resource())
+    _WAITING[:] = [run, _WAITING[1] + 1 if _WAITING[0] == run else 1]
+    if _WAITING[1] == parallel + 1:
+        pulumi.log.warn(
+            f"this program has more than {parallel} SageMaker resources that wait for AWS, and the engine runs "
+            f"{parallel} operations at once (--parallel; 4 x CPUs by default): the rest wait their turn. "
+            "Set PULUMI_PARALLEL (or pass --parallel) to at least their number to let them all wait together."
+        )
 
 
 class SageMakerResource(pulumi.dynamic.Resource):
@@ -26,4 +51,5 @@ class SageMakerResource(pulumi.dynamic.Resource):
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         pickle._Pickler._batch_setitems = _BATCH_SETITEMS  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
+        _count_waiting_resource()
         super().__init__(self.provider_class(), name, {**props, **dict.fromkeys(self.output_names)}, opts)
