@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from botocore.model import StructureShape
 
-from components.core.service_model import sagemaker_model
-from components.core.waiter import PollPolicy, ResourceVanished, Waiter, WaitFailed, WaitSpec, WaitTimedOut
+from components.core.waiter import PollPolicy, ResourceVanished, Waiter, WaitFailed, WaitTimedOut
 from components.providers.training_job import COMPLETION, STOPPED
-
-SPECS = {"training job completion": COMPLETION, "training job stop": STOPPED}
 
 
 class VirtualClock:
@@ -97,21 +93,3 @@ def test_progress_is_logged_once_per_change() -> None:
         "job x: InProgress/Training",
         "job x: Completed/Completed",
     ]
-
-
-@pytest.mark.parametrize("spec", SPECS.values(), ids=list(SPECS))
-def test_wait_specs_match_the_service_model(spec: WaitSpec) -> None:
-    """As botocore lints its waiters: the operation, fields and statuses exist in the API model."""
-    output = sagemaker_model().operation_model(spec.operation).output_shape
-    assert isinstance(output, StructureShape)
-
-    def enum_at(path: str) -> set[str]:
-        shape: Any = output
-        for part in path.split("."):
-            shape = cast(dict[str, Any], shape.members)[part]
-        return set(shape.enum)
-
-    status_enum = enum_at(spec.status_field)
-    assert spec.success | spec.failure <= status_enum
-    phases = enum_at(spec.phase_field) if spec.phase_field else set()
-    assert spec.ends_soon <= status_enum | phases
