@@ -111,3 +111,15 @@ def test_a_misspelt_status_fails_the_lint() -> None:
     ]
     assert spec_violations(dataclasses.replace(settled, status_field="EndpointState"))
     assert spec_violations(dataclasses.replace(settled, operation="DescribeEndpoints"))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=[p.__name__ for p in PROVIDERS])
+def test_each_lifecycle_matches_the_service_model_and_its_waits(provider: type[SageMakerProvider]) -> None:
+    """The describe operation exists and takes `key`; every wait of the provider waits on it."""
+    model = sagemaker_model()
+    describe = model.operation_model(provider.lifecycle.describe)
+    assert isinstance(describe.input_shape, StructureShape)
+    assert provider.lifecycle.key in describe.input_shape.required_members
+    module = inspect.getmodule(provider)
+    operations = {spec.operation for spec in vars(module).values() if isinstance(spec, WaitSpec)}
+    assert operations == {provider.lifecycle.describe}

@@ -11,6 +11,7 @@ accept; numbers arrive as floats and are normalized by the inputs model and the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
@@ -32,7 +33,7 @@ from .host import widen_serving_pool
 from .service_model import Violation, shape_named, validate, validate_request
 from .tags import live_tags
 from .unknowns import contains_unknown, is_unknown
-from .waiter import Waiter
+from .waiter import Waiter, WaitSpec
 
 PROVIDER_KEY = "__provider"
 
@@ -53,6 +54,20 @@ def model_violations(error: ValidationError, prefix: str = "") -> list[Violation
         path = ".".join(str(part) for part in item["loc"] if not str(part).startswith("function-"))
         violations.append(Violation(f"{prefix}{path}" if path else prefix.rstrip(".") or "inputs", item["msg"]))
     return violations
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """How SageMaker names and describes one resource kind: the data the core's calls come from.
+
+    `describe` is the operation every read and wait uses, `key` its request member naming the
+    resource, `not_found` the (error code, message fragment) with which it says "no such
+    resource". Every WaitSpec of the provider must wait on `describe` (`settle` refuses another).
+    """
+
+    describe: str
+    key: str
+    not_found: tuple[str, str] = ("ResourceNotFound", "")
 
 
 class SageMakerProvider(ResourceProvider):
@@ -78,8 +93,8 @@ class SageMakerProvider(ResourceProvider):
     shaped_inputs: ClassVar[dict[str, str]] = {}
     """Inputs that are one API shape (input name -> shape name, e.g. "deployment_config" ->
     "DeploymentConfig"): validated and number-normalized like the request."""
-    not_found: ClassVar[tuple[str, str]] = ("ResourceNotFound", "")
-    """(error code, message fragment) with which the describe operation says "no such resource"."""
+    lifecycle: ClassVar[Lifecycle]
+    """The describe operation, its key member and its not-found answer."""
     predicted: ClassVar[tuple[str, ...]] = ()
     """Outputs that `computed` predicts from the inputs, never diffed. The engine hands a program
     the checked inputs as the outputs of a dynamic resource it previews (the Python provider host
@@ -201,9 +216,21 @@ class SageMakerProvider(ResourceProvider):
         replaces = [key for key in changed if key in self.replace_on]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
+    def live(self, name: str) -> dict[str, Any] | None:
+        """The resource as SageMaker describes it now, or None when it does not exist."""
+        return self.describe(self.lifecycle.describe, name, **{self.lifecycle.key: name})
+
+    def settle(self, name: str, spec: WaitSpec, timeout: float) -> dict[str, Any] | None:
+        """Wait (with the core's waiter) until `live(name)` meets `spec`; the waiter's errors pass through."""
+        if spec.operation != self.lifecycle.describe:
+            raise ValueError(
+                f"{self.kind}: a wait on {spec.operation}, but it is described by {self.lifecycle.describe}"
+            )
+        return self.waiter().wait(lambda: self.live(name), spec, timeout, f"{self.kind} {name}")
+
     def describe(self, operation: str, name: str, **params: Any) -> dict[str, Any] | None:
         """The describe response, or None when SageMaker says there is no such resource."""
-        code, fragment = self.not_found
+        code, fragment = self.lifecycle.not_found
         try:
             with calling(self.kind, name, operation):
                 response = getattr(self.sagemaker, xform_name(operation))(**params)

@@ -21,7 +21,7 @@ import pulumi.dynamic
 from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
-from components.core.provider import SageMakerProvider, StrictModel
+from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.service_model import Violation, shape_named, validate
 from components.core.tags import INTERNAL_TAG_PREFIX, sync_tags, tag_list, tag_violations
@@ -126,7 +126,9 @@ class EndpointProvider(SageMakerProvider):
     kind = KIND
     inputs_model = EndpointInputs
     shaped_inputs: ClassVar[dict[str, str]] = {"deployment_config": "DeploymentConfig"}
-    not_found = ("ValidationException", "Could not find endpoint")
+    lifecycle = Lifecycle(
+        describe="DescribeEndpoint", key="EndpointName", not_found=("ValidationException", "Could not find endpoint")
+    )
     tagged_arn_output = "endpoint_arn"
     replace_on = ("endpoint_name",)
     update_on = ("endpoint_config_name", "tags")
@@ -143,13 +145,10 @@ class EndpointProvider(SageMakerProvider):
             violations.append(Violation(f"tags.{FAILED_CONFIG_TAG}", "is managed by the provider"))
         return violations
 
-    def _describe(self, name: str) -> dict[str, Any] | None:
-        return self.describe("DescribeEndpoint", name, EndpointName=name)
-
     def _settle(self, name: str, timeout: float) -> dict[str, Any]:
         """Wait until the endpoint is InService; raises on Failed / UpdateRollbackFailed."""
         try:
-            endpoint = self.waiter().wait(lambda: self._describe(name), SETTLED, timeout, f"{KIND} {name}")
+            endpoint = self.settle(name, SETTLED, timeout)
         except WaitTimedOut as timed_out:
             status = (timed_out.state or {}).get("EndpointStatus")
             raise SageMakerOperationError(KIND, name, "wait for InService", f"still {status}") from None
@@ -158,7 +157,7 @@ class EndpointProvider(SageMakerProvider):
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs["endpoint_name"]
-        if self._describe(name) is None:
+        if self.live(name) is None:
             request: dict[str, Any] = {
                 "EndpointName": name,
                 "EndpointConfigName": inputs["endpoint_config_name"],
@@ -188,7 +187,7 @@ class EndpointProvider(SageMakerProvider):
         return name, endpoint_outputs(endpoint)
 
     def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        endpoint = self._describe(id_)
+        endpoint = self.live(id_)
         return endpoint_outputs(endpoint) if endpoint is not None else None
 
     def _failed_config(self, arn: str) -> str | None:
@@ -264,15 +263,15 @@ class EndpointProvider(SageMakerProvider):
         return endpoint
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        endpoint = self._describe(id_)
+        endpoint = self.live(id_)
         if endpoint is not None and endpoint["EndpointStatus"] in IN_FLIGHT:
-            endpoint = self.waiter().wait(lambda: self._describe(id_), DELETABLE, 3600, f"{KIND} {id_}")
+            endpoint = self.settle(id_, DELETABLE, 3600)
         if endpoint is None:
             return
         if endpoint["EndpointStatus"] != "Deleting":
             with calling(KIND, id_, "DeleteEndpoint"):
                 self.sagemaker.delete_endpoint(EndpointName=id_)
-        self.waiter().wait(lambda: self._describe(id_), GONE, 3600, f"{KIND} {id_}")
+        self.settle(id_, GONE, 3600)
 
 
 OUTPUTS = ("endpoint_arn", "status", "failure_reason", "variants")

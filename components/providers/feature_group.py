@@ -21,7 +21,7 @@ import pulumi.dynamic
 from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
-from components.core.provider import SageMakerProvider, StrictModel
+from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
@@ -152,7 +152,7 @@ class FeatureGroupProvider(SageMakerProvider):
         "role_arn": "RoleArn",
         "description": "Description",
     }
-    not_found = ("ResourceNotFound", "")
+    lifecycle = Lifecycle(describe="DescribeFeatureGroup", key="FeatureGroupName", not_found=("ResourceNotFound", ""))
     update_on = IN_PLACE
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -214,18 +214,15 @@ class FeatureGroupProvider(SageMakerProvider):
             changes=result.changes, replaces=replaces, delete_before_replace=bool(replaces) and same_name
         )
 
-    def _describe(self, name: str) -> dict[str, Any] | None:
-        return self.describe("DescribeFeatureGroup", name, FeatureGroupName=name)
-
     def _wait(self, name: str, spec: WaitSpec, timeout: float) -> dict[str, Any] | None:
         try:
-            return self.waiter().wait(lambda: self._describe(name), spec, timeout, f"{KIND} {name}")
+            return self.settle(name, spec, timeout)
         except WaitTimedOut:
             raise SageMakerOperationError(KIND, name, f"wait for {spec.status_field}", "timed out") from None
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs["feature_group_name"]
-        if self._describe(name) is None:
+        if self.live(name) is None:
             try:
                 with calling(KIND, name, "CreateFeatureGroup"):
                     self.sagemaker.create_feature_group(
@@ -249,11 +246,11 @@ class FeatureGroupProvider(SageMakerProvider):
         return name, group_outputs(group)
 
     def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        group = self._describe(id_)
+        group = self.live(id_)
         return group_outputs(group) if group is not None else None
 
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        live = self._describe(id_)
+        live = self.live(id_)
         if live is None:
             raise SageMakerOperationError(KIND, id_, "update", "the group no longer exists; run `pulumi refresh`")
         live_features, wanted = live.get("FeatureDefinitions") or [], news.get("features") or []
@@ -287,12 +284,12 @@ class FeatureGroupProvider(SageMakerProvider):
         sync_tags(
             self.sagemaker, KIND, id_, live["FeatureGroupArn"], old=olds.get("tags") or {}, new=news.get("tags") or {}
         )
-        group = self._describe(id_)
+        group = self.live(id_)
         assert group is not None
         return group_outputs(group)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        group = self._describe(id_)
+        group = self.live(id_)
         if group is not None and group["FeatureGroupStatus"] == "Creating":
             group = self._wait(id_, SETTLED, 1800)
         if group is None:

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
 from components.core.naming import canonical_json
-from components.core.provider import SageMakerProvider, StrictModel
+from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation, input_shape, validate
@@ -108,7 +108,9 @@ class ModelPackageProvider(SageMakerProvider):
         "customer_metadata": "CustomerMetadataProperties",
         "additional_inference_specifications": "AdditionalInferenceSpecifications",
     }
-    not_found = ("ValidationException", "does not exist")
+    lifecycle = Lifecycle(
+        describe="DescribeModelPackage", key="ModelPackageName", not_found=("ValidationException", "does not exist")
+    )
     tagged_arn_output = None  # a version in a group carries no tags (SageMaker refuses them)
     replace_on = ("logical_name", "request", "client_token")
     update_on = (*inputs_as_members, "approval_description")
@@ -164,9 +166,6 @@ class ModelPackageProvider(SageMakerProvider):
         content = canonical_json({"name": inputs["logical_name"], "request": inputs["request"]})
         return {"client_token": hashlib.sha256(content.encode()).hexdigest()[:32]}
 
-    def _describe(self, arn: str) -> dict[str, Any] | None:
-        return self.describe("DescribeModelPackage", arn, ModelPackageName=arn)
-
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         token = inputs.get("client_token") or self.computed(inputs)["client_token"]
         arn = self._register(inputs, token)
@@ -182,14 +181,12 @@ class ModelPackageProvider(SageMakerProvider):
                 self.sagemaker.update_model_package(
                     ModelPackageArn=arn, ApprovalDescription=inputs["approval_description"]
                 )
-            package = self._describe(arn) or package
+            package = self.live(arn) or package
         return arn, package_outputs(package)
 
     def _wait_completed(self, arn: str, inputs: dict[str, Any]) -> dict[str, Any]:
         try:
-            package = self.waiter().wait(
-                lambda: self._describe(arn), COMPLETION, inputs["wait_timeout_seconds"], f"{KIND} {arn}"
-            )
+            package = self.settle(arn, COMPLETION, inputs["wait_timeout_seconds"])
         except WaitFailed as failed:
             raise SageMakerOperationError(
                 KIND,
@@ -213,7 +210,7 @@ class ModelPackageProvider(SageMakerProvider):
         return arn
 
     def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        package = self._describe(id_)
+        package = self.live(id_)
         return package_outputs(package) if package is not None else None
 
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -233,21 +230,21 @@ class ModelPackageProvider(SageMakerProvider):
         if changes:
             with calling(KIND, id_, "UpdateModelPackage"):
                 self.sagemaker.update_model_package(ModelPackageArn=id_, **changes)
-        package = self._describe(id_)
+        package = self.live(id_)
         if package is None:
             raise SageMakerOperationError(KIND, id_, "update", "the package no longer exists; run `pulumi refresh`")
         return package_outputs(package)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        package = self._describe(id_)
+        package = self.live(id_)
         if package is not None and package["ModelPackageStatus"] in ("Pending", "InProgress"):
-            package = self.waiter().wait(lambda: self._describe(id_), SETTLED, 1800, f"{KIND} {id_}")
+            package = self.settle(id_, SETTLED, 1800)
         if package is None:
             return
         if package["ModelPackageStatus"] != "Deleting":
             with calling(KIND, id_, "DeleteModelPackage"):
                 self.sagemaker.delete_model_package(ModelPackageName=id_)
-        self.waiter().wait(lambda: self._describe(id_), GONE, 1800, f"{KIND} {id_}")
+        self.settle(id_, GONE, 1800)
 
 
 OUTPUTS = ("arn", "version", "status", "group_name", "creation_time")

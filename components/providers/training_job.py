@@ -25,7 +25,7 @@ from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
 from components.core.naming import NAME_PATTERN, PREFIX_MAX, content_addressed_name
-from components.core.provider import SageMakerProvider, StrictModel
+from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation
@@ -157,7 +157,11 @@ class TrainingJobProvider(SageMakerProvider):
     inputs_model = TrainingJobInputs
     request_operation = "CreateTrainingJob"
     request_set_by_provider: ClassVar[dict[str, Any]] = {"TrainingJobName": "placeholder", "Tags": []}
-    not_found = ("ValidationException", "Requested resource not found")
+    lifecycle = Lifecycle(
+        describe="DescribeTrainingJob",
+        key="TrainingJobName",
+        not_found=("ValidationException", "Requested resource not found"),
+    )
     replace_on = ("name_prefix", "request", "retrain_token", "training_job_name")
     update_on = ("tags",)
     predicted = ("model_artifacts",)
@@ -190,9 +194,6 @@ class TrainingJobProvider(SageMakerProvider):
             artifacts = f"{str(output['S3OutputPath']).rstrip('/')}/{name}/output/model.tar.gz"
         return {"training_job_name": name, "model_artifacts": artifacts}
 
-    def _describe(self, name: str) -> dict[str, Any] | None:
-        return self.describe("DescribeTrainingJob", name, TrainingJobName=name)
-
     def _timeout(self, inputs: dict[str, Any]) -> float:
         if inputs.get("wait_timeout_seconds"):
             return float(inputs["wait_timeout_seconds"])
@@ -202,7 +203,7 @@ class TrainingJobProvider(SageMakerProvider):
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = inputs.get("training_job_name") or self.computed(inputs)["training_job_name"]
-        job = self._describe(name)
+        job = self.live(name)
         if job is None:
             try:
                 with calling(KIND, name, "CreateTrainingJob"):
@@ -218,14 +219,14 @@ class TrainingJobProvider(SageMakerProvider):
             if job["TrainingJobStatus"] in ("Failed", "Stopped", "Stopping"):
                 raise self._ended_badly(name, job)
         if not inputs.get("wait_for_completion", True):
-            job = self._describe(name)
+            job = self.live(name)
             assert job is not None
             return name, job_outputs(job)
         return name, job_outputs(self._wait_for_completion(name, inputs))
 
     def _wait_for_completion(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         try:
-            job = self.waiter().wait(lambda: self._describe(name), COMPLETION, self._timeout(inputs), f"{KIND} {name}")
+            job = self.settle(name, COMPLETION, self._timeout(inputs))
         except WaitFailed as failed:
             raise self._ended_badly(name, failed.state) from None
         except WaitTimedOut as timed_out:
@@ -255,11 +256,11 @@ class TrainingJobProvider(SageMakerProvider):
         )
 
     def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        job = self._describe(id_)
+        job = self.live(id_)
         return job_outputs(job) if job is not None else None
 
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        job = self._describe(id_)
+        job = self.live(id_)
         if job is None:
             raise SageMakerOperationError(KIND, id_, "update", "the job no longer exists; run `pulumi refresh`")
         sync_tags(
@@ -268,14 +269,14 @@ class TrainingJobProvider(SageMakerProvider):
         return job_outputs(job)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        job = self._describe(id_)
+        job = self.live(id_)
         if job is None:
             return
         if job["TrainingJobStatus"] == "InProgress":
             with calling(KIND, id_, "StopTrainingJob"):
                 self.sagemaker.stop_training_job(TrainingJobName=id_)
         if job["TrainingJobStatus"] in ("InProgress", "Stopping"):
-            job = self.waiter().wait(lambda: self._describe(id_), STOPPED, 3600, f"{KIND} {id_}")
+            job = self.settle(id_, STOPPED, 3600)
         if job is not None and job["TrainingJobStatus"] != "Completed":
             with calling(KIND, id_, "DeleteTrainingJob"):
                 self.sagemaker.delete_training_job(TrainingJobName=id_)
