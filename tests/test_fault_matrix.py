@@ -56,6 +56,8 @@ class Subject:
     live: Callable[[LocalAws], list[str]]
     """What SageMaker holds of this kind (names or ARNs), the orphan and duplicate check."""
     change_outside: Callable[[LocalAws, str], None]
+    delete_outside: Callable[[LocalAws, str], None]
+    """Delete the resource as someone outside Pulumi would (the console, the CLI)."""
     seen_by_refresh: Callable[[dict[str, Any] | None], bool]
     kept_after_failure: int
     """Objects SageMaker keeps when creation fails: a Failed job or version is a record, not a bill."""
@@ -88,6 +90,7 @@ TRAINING_JOB = Subject(
     listing="ListTrainingJobs",
     live=lambda aws: [j["TrainingJobName"] for j in _sagemaker(aws).list_training_jobs()["TrainingJobSummaries"]],
     change_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
+    delete_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
     seen_by_refresh=lambda outputs: outputs is None,
     kept_after_failure=1,
     kept_after_destroy=1,  # a completed job is lineage: destroy keeps it (and bills nothing)
@@ -124,6 +127,7 @@ MODEL_PACKAGE = Subject(
     change_outside=lambda aws, id_: _sagemaker(aws).update_model_package(
         ModelPackageArn=id_, ModelApprovalStatus="Rejected"
     ),
+    delete_outside=lambda aws, id_: _sagemaker(aws).delete_model_package(ModelPackageName=id_),
     seen_by_refresh=lambda outputs: outputs is not None and outputs["approval_status"] == "Rejected",
     kept_after_failure=1,
     kept_after_destroy=0,
@@ -153,6 +157,7 @@ ENDPOINT = Subject(
     listing="ListEndpoints",
     live=lambda aws: [e["EndpointName"] for e in _sagemaker(aws).list_endpoints()["Endpoints"]],
     change_outside=lambda aws, id_: _sagemaker(aws).update_endpoint(EndpointName=id_, EndpointConfigName="config-2"),
+    delete_outside=lambda aws, id_: _sagemaker(aws).delete_endpoint(EndpointName=id_),
     seen_by_refresh=lambda outputs: outputs is not None and outputs["endpoint_config_name"] == "config-2",
     kept_after_failure=0,
     kept_after_destroy=0,
@@ -191,6 +196,7 @@ FEATURE_GROUP = Subject(
     listing="ListFeatureGroups",
     live=lambda aws: [g["FeatureGroupName"] for g in _sagemaker(aws).list_feature_groups()["FeatureGroupSummaries"]],
     change_outside=lambda aws, id_: _sagemaker(aws).update_feature_group(FeatureGroupName=id_, FeatureAdditions=[AGE]),
+    delete_outside=lambda aws, id_: _sagemaker(aws).delete_feature_group(FeatureGroupName=id_),
     seen_by_refresh=lambda outputs: outputs is not None and "age" in [f["FeatureName"] for f in outputs["features"]],
     kept_after_failure=0,
     kept_after_destroy=0,
@@ -347,6 +353,22 @@ def test_an_outside_change_is_seen_by_refresh(subject: Subject, faulty_aws: Loca
     assert after_refresh is None or after_refresh.changes == "some"  # the next `up` shows it, never hides it
 
 
+def test_deleted_outside_then_up_without_refresh(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """Someone deleted the resource; the next `up` changes it in place without a refresh first."""
+    deployment = Deployment(host)
+    with time_flies(faulty_aws):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+        subject.delete_outside(faulty_aws, created.state.id)
+        faulty_aws.advance_clock(3600)
+        faulty_aws.clear_calls()
+        with pytest.raises(ProviderError) as raised:
+            deployment.up("r", subject.provider(), subject.changed())
+    assert f"{subject.label} {created.state.id!r}: update failed" in raised.value.details
+    assert "no longer exists in SageMaker (deleted outside Pulumi?)" in raised.value.details
+    assert "Run `pulumi refresh` to drop it from the state" in raised.value.details
+    assert [op for op in sagemaker_calls(faulty_aws) if not op.startswith("Describe")] == []
+
+
 def test_destroy_while_still_changing(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
     """`pulumi up` was interrupted mid-create; `pulumi refresh --import-pending-creates` took the
     object into the state, and `pulumi destroy` runs while SageMaker is still creating it."""
@@ -446,6 +468,16 @@ MATRIX = (
             "approval changed outside: refreshed; next `up` shows the diff",
             "config changed outside: refreshed; next `up` shows the diff",
             "feature added outside: refreshed; next `up` shows the diff",
+        ),
+    ),
+    Row(
+        "deleted outside, then `pulumi up` without a refresh",
+        test_deleted_outside_then_up_without_refresh,
+        (
+            "clear error: no longer exists, run `pulumi refresh`; no call but Describe",
+            "same",
+            "same",
+            "same",
         ),
     ),
     Row(

@@ -119,7 +119,7 @@ def test_each_lifecycle_matches_the_service_model_and_its_waits(provider: type[S
     model = sagemaker_model()
     describe = model.operation_model(provider.lifecycle.describe)
     assert isinstance(describe.input_shape, StructureShape)
-    assert provider.lifecycle.key in describe.input_shape.required_members
+    assert provider.lifecycle.key in cast(list[str], describe.input_shape.required_members)
     module = inspect.getmodule(provider)
     operations = {spec.operation for spec in vars(module).values() if isinstance(spec, WaitSpec)}
     assert operations == {provider.lifecycle.describe}

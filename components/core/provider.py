@@ -228,6 +228,17 @@ class SageMakerProvider(ResourceProvider):
             )
         return self.waiter().wait(lambda: self.live(name), spec, timeout, f"{self.kind} {name}")
 
+    def gone(self, name: str, operation: str) -> SageMakerOperationError:
+        """The error for a resource the state holds but SageMaker no longer has (deleted outside
+        Pulumi): the same message for every kind, saying what to run."""
+        return SageMakerOperationError(
+            self.kind,
+            name,
+            operation,
+            "it no longer exists in SageMaker (deleted outside Pulumi?)",
+            hint="Run `pulumi refresh` to drop it from the state; the next `pulumi up` creates it again.",
+        )
+
     def describe(self, operation: str, name: str, **params: Any) -> dict[str, Any] | None:
         """The describe response, or None when SageMaker says there is no such resource."""
         code, fragment = self.lifecycle.not_found
@@ -260,6 +271,8 @@ class SageMakerProvider(ResourceProvider):
         return ReadResult(id_, outputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if self.live(id_) is None:
+            raise self.gone(id_, "update")
         inputs = self.normalize(news)[0]
         previous = {key: value for key, value in olds.items() if key != PROVIDER_KEY}
         outputs = self.update_resource(id_, previous, inputs)

@@ -252,7 +252,7 @@ class FeatureGroupProvider(SageMakerProvider):
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         live = self.live(id_)
         if live is None:
-            raise SageMakerOperationError(KIND, id_, "update", "the group no longer exists; run `pulumi refresh`")
+            raise self.gone(id_, "update")
         live_features, wanted = live.get("FeatureDefinitions") or [], news.get("features") or []
         if outside := [n for n in _names(live_features) if n not in _names(wanted)]:
             raise SageMakerOperationError(

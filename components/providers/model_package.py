@@ -232,7 +232,7 @@ class ModelPackageProvider(SageMakerProvider):
                 self.sagemaker.update_model_package(ModelPackageArn=id_, **changes)
         package = self.live(id_)
         if package is None:
-            raise SageMakerOperationError(KIND, id_, "update", "the package no longer exists; run `pulumi refresh`")
+            raise self.gone(id_, "update")
         return package_outputs(package)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:

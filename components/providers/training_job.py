@@ -262,7 +262,7 @@ class TrainingJobProvider(SageMakerProvider):
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         job = self.live(id_)
         if job is None:
-            raise SageMakerOperationError(KIND, id_, "update", "the job no longer exists; run `pulumi refresh`")
+            raise self.gone(id_, "update")
         sync_tags(
             self.sagemaker, KIND, id_, job["TrainingJobArn"], old=olds.get("tags") or {}, new=news.get("tags") or {}
         )
