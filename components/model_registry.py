@@ -195,6 +195,9 @@ class ModelPackage(pulumi.ComponentResource):
     Approval status, approval description and customer metadata change in place; any other
     change registers a new version. An approval made outside Pulumi shows on `pulumi refresh`.
     Packages in a group cannot carry tags (SageMaker refuses them): tag the registry.
+    A version that was approved or rejected stays in the registry when this resource is
+    destroyed or replaced (a new version registered): it is lineage that other stacks may serve
+    by ARN. `delete_approved_versions=True` deletes those too; pending versions are deleted.
     `extra` takes any other CreateModelPackage member in snake_case (`drift_check_baselines`,
     `model_card`, `validation_specification`...), checked like the rest.
     """
@@ -238,6 +241,7 @@ class ModelPackage(pulumi.ComponentResource):
         skip_model_validation: bool = False,
         tags: dict[str, str] | None = None,
         wait_timeout_seconds: int = 3600,
+        delete_approved_versions: bool = False,
         extra: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -283,6 +287,7 @@ class ModelPackage(pulumi.ComponentResource):
                 "tags": tags or {},
                 "wait_timeout_seconds": wait_timeout_seconds,
                 "client_token": None,
+                "delete_approved": delete_approved_versions,
             },
             pulumi.ResourceOptions(parent=self),
         )

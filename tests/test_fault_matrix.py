@@ -115,7 +115,7 @@ MODEL_PACKAGE = Subject(
     kind="model_package",
     provider=ModelPackageProvider,
     inputs=_package_inputs,
-    changed=lambda: _package_inputs(approval_status="Approved"),
+    changed=lambda: _package_inputs(customer_metadata={"team": "platform"}),
     create="CreateModelPackage",
     calls=frozenset({"CreateModelPackage", "DescribeModelPackage", "UpdateModelPackage", "DeleteModelPackage"}),
     prepare=_prepare_registry,

@@ -87,6 +87,35 @@ def test_changed_image_registers_a_new_version(deployment: Deployment, registry_
     assert first.state.id != replaced.state.id
 
 
+def versions(aws: LocalAws) -> dict[str, str]:
+    listed = aws.client("sagemaker").list_model_packages(ModelPackageGroupName="churn")["ModelPackageSummaryList"]
+    return {p["ModelPackageArn"].rsplit("/", 1)[-1]: p["ModelApprovalStatus"] for p in listed}
+
+
+def test_a_replace_keeps_the_approved_version_other_stacks_serve(
+    deployment: Deployment, registry_aws: LocalAws
+) -> None:
+    """dev registers a new artifact; prod still serves version 1 by ARN."""
+    deployment.up("pkg", ModelPackageProvider(), package_inputs(approval_status="Approved"))
+    retrained = package_inputs(image=IMAGE.replace("1.7-1", "1.7-2"), approval_status="Approved")
+    assert deployment.up("pkg", ModelPackageProvider(), retrained).operation == "replace"
+    assert versions(registry_aws) == {"1": "Approved", "2": "Approved"}
+    assert "sagemaker:DeleteModelPackage" not in registry_aws.calls()
+
+
+@pytest.mark.parametrize("approval", ["Approved", "Rejected"])
+def test_destroy_keeps_decided_versions_unless_opted_in(
+    deployment: Deployment, registry_aws: LocalAws, approval: str
+) -> None:
+    deployment.up("kept", ModelPackageProvider(), package_inputs(approval_status=approval))
+    deployment.destroy("kept")
+    assert versions(registry_aws) == {"1": approval}
+    other = package_inputs(image=IMAGE.replace("1.7-1", "1.7-2"), approval_status=approval, delete_approved=True)
+    assert deployment.up("opted-in", ModelPackageProvider(), other).state.id.endswith("/2")
+    deployment.destroy("opted-in")
+    assert versions(registry_aws) == {"1": approval}  # version 2 deleted, as opted in
+
+
 def test_delete_removes_the_version(deployment: Deployment, registry_aws: LocalAws) -> None:
     step = deployment.up("pkg", ModelPackageProvider(), package_inputs())
     deployment.destroy("pkg")

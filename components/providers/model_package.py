@@ -8,7 +8,11 @@
   remove), additional inference specifications (append only). Anything else is a new version.
 - Read: the live approval, so an approval made in the console shows on `pulumi refresh`, and the
   next `up` shows the change back as a diff rather than reverting it silently.
-- Delete: let a version still registering finish, DeleteModelPackage, then wait until it is gone.
+- Delete (on destroy, and of the old version on replace): let a version still registering finish;
+  then a version that is Approved or Rejected is *kept*: the registry is lineage that every
+  environment shares (staging and prod serve promoted versions by ARN, rollbacks go back to
+  them), as completed training jobs are kept. Only versions never decided on (pending, failed)
+  are deleted, unless `delete_approved` opts in to deleting every version.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ class ModelPackageInputs(StrictModel):
     tags: dict[str, str] = Field(default_factory=dict)
     wait_timeout_seconds: int = Field(default=3600, ge=1)
     client_token: str | None = None
+    delete_approved: bool = False
+    """Destroy and replace delete approved and rejected versions too (default: keep them)."""
+
+
+KEPT_STATUSES = frozenset({"Approved", "Rejected"})
+"""Decided versions: lineage that destroy and replace keep unless `delete_approved`."""
 
 
 def package_outputs(package: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +250,13 @@ class ModelPackageProvider(SageMakerProvider):
         if package is not None and package["ModelPackageStatus"] in ("Pending", "InProgress"):
             package = self.settle(id_, SETTLED, 1800)
         if package is None:
+            return
+        decided = package.get("ModelApprovalStatus") in KEPT_STATUSES and package["ModelPackageStatus"] == "Completed"
+        if decided and not state.get("delete_approved"):
+            pulumi.log.info(
+                f"{KIND} {id_}: kept in the registry ({package['ModelApprovalStatus']}: lineage that other stacks "
+                "may serve); set delete_approved_versions=True to delete decided versions"
+            )
             return
         if package["ModelPackageStatus"] != "Deleting":
             with calling(KIND, id_, "DeleteModelPackage"):
