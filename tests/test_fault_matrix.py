@@ -27,7 +27,7 @@ from components.providers.feature_group import FeatureGroupProvider
 from components.providers.model_package import ModelPackageProvider
 from components.providers.training_job import TrainingJobProvider
 from sagestack.testing.local_aws import DEFAULT_REGION, LocalAws
-from sagestack.testing.provider_host import Deployment, ProviderError, ProviderHost, interrupt_up
+from sagestack.testing.provider_host import Deployment, DiffOutcome, ProviderError, ProviderHost, interrupt_up
 from tests.sagemaker_requests import ROLE, endpoint_config, model, model_package
 from tests.test_training_job_provider import job_inputs
 
@@ -55,6 +55,10 @@ class Subject:
     """The List call `live` makes (the test's, not the provider's)."""
     live: Callable[[LocalAws], list[str]]
     """What SageMaker holds of this kind (names or ARNs), the orphan and duplicate check."""
+    update: str
+    """The mutating call of an in-place change (`changed`)."""
+    update_takes_time: bool
+    """Whether SageMaker's in-place change runs on (Updating, InProgress) after the call returns."""
     change_outside: Callable[[LocalAws, str], None]
     delete_outside: Callable[[LocalAws, str], None]
     """Delete the resource as someone outside Pulumi would (the console, the CLI)."""
@@ -89,6 +93,8 @@ TRAINING_JOB = Subject(
     prepare=_no_prepare,
     listing="ListTrainingJobs",
     live=lambda aws: [j["TrainingJobName"] for j in _sagemaker(aws).list_training_jobs()["TrainingJobSummaries"]],
+    update="AddTags",
+    update_takes_time=False,
     change_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
     seen_by_refresh=lambda outputs: outputs is None,
@@ -124,6 +130,8 @@ MODEL_PACKAGE = Subject(
         p["ModelPackageArn"]
         for p in _sagemaker(aws).list_model_packages(ModelPackageGroupName="churn")["ModelPackageSummaryList"]
     ],
+    update="UpdateModelPackage",
+    update_takes_time=False,
     change_outside=lambda aws, id_: _sagemaker(aws).update_model_package(
         ModelPackageArn=id_, ModelApprovalStatus="Rejected"
     ),
@@ -156,6 +164,8 @@ ENDPOINT = Subject(
     prepare=_prepare_hosting,
     listing="ListEndpoints",
     live=lambda aws: [e["EndpointName"] for e in _sagemaker(aws).list_endpoints()["Endpoints"]],
+    update="UpdateEndpoint",
+    update_takes_time=True,
     change_outside=lambda aws, id_: _sagemaker(aws).update_endpoint(EndpointName=id_, EndpointConfigName="config-2"),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_endpoint(EndpointName=id_),
     seen_by_refresh=lambda outputs: outputs is not None and outputs["endpoint_config_name"] == "config-2",
@@ -195,6 +205,8 @@ FEATURE_GROUP = Subject(
     prepare=_no_prepare,
     listing="ListFeatureGroups",
     live=lambda aws: [g["FeatureGroupName"] for g in _sagemaker(aws).list_feature_groups()["FeatureGroupSummaries"]],
+    update="UpdateFeatureGroup",
+    update_takes_time=True,
     change_outside=lambda aws, id_: _sagemaker(aws).update_feature_group(FeatureGroupName=id_, FeatureAdditions=[AGE]),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_feature_group(FeatureGroupName=id_),
     seen_by_refresh=lambda outputs: outputs is not None and "age" in [f["FeatureName"] for f in outputs["features"]],
@@ -353,6 +365,35 @@ def test_an_outside_change_is_seen_by_refresh(subject: Subject, faulty_aws: Loca
     assert after_refresh is None or after_refresh.changes == "some"  # the next `up` shows it, never hides it
 
 
+def test_a_lost_update_response_converges(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """The in-place change took effect, its response was lost (5xx); botocore's retry meets a busy
+    resource or a change already made. The provider looks at the live state and succeeds."""
+    deployment = Deployment(host)
+    with time_flies(faulty_aws, every=0.5):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+        faulty_aws.fail_calls(f"sagemaker:{subject.update}", 1, code="InternalFailure", status=500, after_serving=True)
+        updated = deployment.up("r", subject.provider(), subject.changed())
+        assert updated.operation == "update"
+        assert deployment.preview("r", subject.provider(), subject.changed()) == DiffOutcome("none", [], False)
+        refreshed = deployment.refresh("r")
+    assert refreshed is not None and subject.live(faulty_aws) == [created.state.id]
+    assert deployment.preview("r", subject.provider(), subject.changed()).changes == "none"  # type: ignore[union-attr]
+
+
+def test_an_earlier_change_still_in_progress(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """An interrupted `up` left a change running; the next `up` waits it out, then converges."""
+    if not subject.update_takes_time:
+        pytest.skip(f"{subject.update} takes effect before it answers: nothing stays in progress")
+    deployment = Deployment(host)
+    with time_flies(faulty_aws):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+    subject.change_outside(faulty_aws, created.state.id)  # the same change, still in progress (frozen clock)
+    with time_flies(faulty_aws, every=1.0):
+        assert deployment.up("r", subject.provider(), subject.changed()).operation == "update"
+    assert subject.live(faulty_aws) == [created.state.id]
+    assert deployment.preview("r", subject.provider(), subject.changed()) == DiffOutcome("none", [], False)
+
+
 def test_deleted_outside_then_up_without_refresh(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
     """Someone deleted the resource; the next `up` changes it in place without a refresh first."""
     deployment = Deployment(host)
@@ -468,6 +509,26 @@ MATRIX = (
             "approval changed outside: refreshed; next `up` shows the diff",
             "config changed outside: refreshed; next `up` shows the diff",
             "feature added outside: refreshed; next `up` shows the diff",
+        ),
+    ),
+    Row(
+        "an in-place change took effect but its response was lost (5xx)",
+        test_a_lost_update_response_converges,
+        (
+            "AddTags retried: same tags; 1 job",
+            "UpdateModelPackage retried: same approval; 1 version",
+            "retry meets the update in progress: waits, sees the new config; 1 endpoint",
+            "retry meets ResourceInUse: waits, sees the feature; 1 group",
+        ),
+    ),
+    Row(
+        "an earlier change still in progress (an interrupted `up`), then `pulumi up`",
+        test_an_earlier_change_still_in_progress,
+        (
+            "n/a: tags change at once",
+            "n/a: UpdateModelPackage changes at once",
+            "waits out Updating, then deploys (or finds it deployed); 1 endpoint",
+            "waits out the update in progress, then adds what is missing; 1 group",
         ),
     ),
     Row(

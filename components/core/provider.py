@@ -11,6 +11,7 @@ accept; numbers arrive as floats and are normalized by the inputs model and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,6 +69,8 @@ class Lifecycle:
     describe: str
     key: str
     not_found: tuple[str, str] = ("ResourceNotFound", "")
+    busy: tuple[str, str] = ("ResourceInUse", "")
+    """(error code, message fragment) with which a change call says another change is under way."""
 
 
 class SageMakerProvider(ResourceProvider):
@@ -227,6 +230,39 @@ class SageMakerProvider(ResourceProvider):
                 f"{self.kind}: a wait on {spec.operation}, but it is described by {self.lifecycle.describe}"
             )
         return self.waiter().wait(lambda: self.live(name), spec, timeout, f"{self.kind} {name}")
+
+    def change(
+        self,
+        name: str,
+        operation: str,
+        call: Callable[[], object],
+        *,
+        applied: Callable[[dict[str, Any]], bool],
+        settle: Callable[[], dict[str, Any]],
+    ) -> bool:
+        """Make one mutating call so that a lost response or a busy resource still converges;
+        returns whether the call was sent and answered (False: the change was found live).
+
+        A change that is already live is not sent. When the call fails, wait for the resource to
+        settle and look: if our change is live (a response lost after the change took effect, and
+        botocore's retry refused as busy or as a duplicate), that is success. If the resource was
+        busy with another change (an interrupted `up`'s, still running), ours is sent once more
+        on the settled resource. Any other failure is raised.
+        """
+        if applied(settle()):
+            return False
+        try:
+            with calling(self.kind, name, operation):
+                call()
+        except SageMakerOperationError as error:
+            if applied(settle()):  # whatever the error said, the change is live
+                return False
+            code, fragment = self.lifecycle.busy
+            if error.code != code or fragment not in str(error):
+                raise
+            with calling(self.kind, name, operation):
+                call()
+        return True
 
     def gone(self, name: str, operation: str) -> SageMakerOperationError:
         """The error for a resource the state holds but SageMaker no longer has (deleted outside

@@ -127,7 +127,10 @@ class EndpointProvider(SageMakerProvider):
     inputs_model = EndpointInputs
     shaped_inputs: ClassVar[dict[str, str]] = {"deployment_config": "DeploymentConfig"}
     lifecycle = Lifecycle(
-        describe="DescribeEndpoint", key="EndpointName", not_found=("ValidationException", "Could not find endpoint")
+        describe="DescribeEndpoint",
+        key="EndpointName",
+        not_found=("ValidationException", "Could not find endpoint"),
+        busy=("ValidationException", "Cannot update in-progress endpoint"),
     )
     tagged_arn_output = "endpoint_arn"
     replace_on = ("endpoint_name",)
@@ -233,9 +236,14 @@ class EndpointProvider(SageMakerProvider):
             request["DeploymentConfig"] = news["deployment_config"]
         if news.get("retain_all_variant_properties"):
             request["RetainAllVariantProperties"] = True
-        with calling(KIND, name, "UpdateEndpoint"):
-            self.sagemaker.update_endpoint(**request)
         try:
+            self.change(
+                name,
+                "UpdateEndpoint",
+                lambda: self.sagemaker.update_endpoint(**request),
+                applied=lambda live: live["EndpointConfigName"] == target,
+                settle=lambda: self._settle(name, news["update_timeout_seconds"]),
+            )
             endpoint = self._settle(name, news["update_timeout_seconds"])
         except WaitFailed as failed:
             raise SageMakerOperationError(

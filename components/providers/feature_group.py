@@ -26,7 +26,7 @@ from components.core.resource import SageMakerResource
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
 from components.core.unknowns import contains_unknown, is_unknown
-from components.core.waiter import WaitFailed, WaitSpec, WaitTimedOut
+from components.core.waiter import WaitFailed, WaitSpec, WaitTimedOut, field_at
 
 KIND = "FeatureGroup"
 RESERVED = ("is_deleted", "write_time", "api_invocation_time")
@@ -45,6 +45,12 @@ UPDATED = WaitSpec(
     success=frozenset({"Successful"}),
     failure=frozenset({"Failed"}),
 )
+UPDATE_SETTLED = WaitSpec(
+    operation="DescribeFeatureGroup",
+    status_field="LastUpdateStatus.Status",
+    success=frozenset({"Successful", "Failed"}),
+)
+"""No update in progress, whatever the last one's outcome."""
 SETTLED = WaitSpec(
     operation="DescribeFeatureGroup",
     status_field="FeatureGroupStatus",
@@ -59,6 +65,19 @@ GONE = WaitSpec(
     failure=frozenset({"DeleteFailed"}),
     gone_is_success=True,
 )
+
+
+def _applied(change: dict[str, Any], group: dict[str, Any]) -> bool:
+    """Whether one UpdateFeatureGroup change is already live in `group` (a DescribeFeatureGroup)."""
+    if "FeatureAdditions" in change:
+        return {f["FeatureName"] for f in change["FeatureAdditions"]} <= set(
+            _names(group.get("FeatureDefinitions") or [])
+        )
+    if "OnlineStoreConfig" in change:
+        live = (group.get("OnlineStoreConfig") or {}).get("TtlDuration")
+        return live == change["OnlineStoreConfig"]["TtlDuration"]
+    live_throughput = group.get("ThroughputConfig") or {}
+    return all(live_throughput.get(key) == value for key, value in change["ThroughputConfig"].items())
 
 
 class FeatureGroupInputs(StrictModel):
@@ -250,9 +269,7 @@ class FeatureGroupProvider(SageMakerProvider):
         return group_outputs(group) if group is not None else None
 
     def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        live = self.live(id_)
-        if live is None:
-            raise self.gone(id_, "update")
+        live = self._settled(id_, news["update_timeout_seconds"])
         live_features, wanted = live.get("FeatureDefinitions") or [], news.get("features") or []
         if outside := [n for n in _names(live_features) if n not in _names(wanted)]:
             raise SageMakerOperationError(
@@ -271,11 +288,19 @@ class FeatureGroupProvider(SageMakerProvider):
             changes.append({"OnlineStoreConfig": {"TtlDuration": new_ttl}})
         if news.get("throughput") != olds.get("throughput") and news.get("throughput"):
             changes.append({"ThroughputConfig": news["throughput"]})
+        timeout = float(news["update_timeout_seconds"])
         for change in changes:  # SageMaker takes one kind of change per call
-            with calling(KIND, id_, "UpdateFeatureGroup"):
-                self.sagemaker.update_feature_group(FeatureGroupName=id_, **change)
+            sent = self.change(
+                id_,
+                "UpdateFeatureGroup",
+                lambda change=change: self.sagemaker.update_feature_group(FeatureGroupName=id_, **change),
+                applied=lambda live, change=change: _applied(change, live),
+                settle=lambda: self._settled(id_, timeout),
+            )
+            if not sent:
+                continue
             try:
-                self._wait(id_, UPDATED, news["update_timeout_seconds"])
+                self._wait(id_, UPDATED, timeout)
             except WaitFailed as failed:
                 reason = (failed.state.get("LastUpdateStatus") or {}).get("FailureReason")
                 raise SageMakerOperationError(
@@ -287,6 +312,15 @@ class FeatureGroupProvider(SageMakerProvider):
         group = self.live(id_)
         assert group is not None
         return group_outputs(group)
+
+    def _settled(self, name: str, timeout: float) -> dict[str, Any]:
+        """The group once no update is in progress (an earlier `up`'s, or ours whose answer was lost)."""
+        group = self.live(name)
+        if group is not None and field_at(group, "LastUpdateStatus.Status") == "InProgress":
+            group = self._wait(name, UPDATE_SETTLED, timeout)
+        if group is None:
+            raise self.gone(name, "update")
+        return group
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
         group = self.live(id_)
