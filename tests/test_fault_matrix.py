@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi.dynamic import ResourceProvider
@@ -239,10 +239,13 @@ def host(faulty_aws: LocalAws) -> Iterator[ProviderHost]:
 
 
 @contextmanager
-def _host(aws: LocalAws) -> Iterator[ProviderHost]:
-    env = {**aws.env(), "AWS_RETRY_MODE": "standard"}
+def _host(
+    aws: LocalAws, region: str = DEFAULT_REGION, stack_region: str | None = DEFAULT_REGION
+) -> Iterator[ProviderHost]:
+    """A provider host whose environment names `region` and whose stack config names `stack_region`."""
+    env = {**aws.env(region), "AWS_RETRY_MODE": "standard"}
     with ProviderHost(env=env, retry_delay_scale=RETRY_DELAY_SCALE) as host:
-        host.configure({"aws:region": DEFAULT_REGION})
+        host.configure({"aws:region": stack_region} if stack_region else {})
         yield host
 
 
@@ -394,6 +397,31 @@ def test_an_earlier_change_still_in_progress(subject: Subject, faulty_aws: Local
     assert deployment.preview("r", subject.provider(), subject.changed()) == DiffOutcome("none", [], False)
 
 
+OTHER_REGION = "eu-west-1"
+
+
+def test_the_environment_names_another_region_later(subject: Subject, faulty_aws: LocalAws) -> None:
+    """No aws:region in the stack; the resource was created from a shell in us-west-2, and the
+    next runs happen from one in eu-west-1. Every call must still reach the resource."""
+    deployment = Deployment(cast(ProviderHost, None))
+    with time_flies(faulty_aws), _host(faulty_aws, stack_region=None) as first:
+        deployment.host = first
+        created = deployment.up("r", subject.provider(), subject.inputs())
+    with time_flies(faulty_aws), _host(faulty_aws, region=OTHER_REGION, stack_region=None) as later:
+        deployment.host = later
+        refreshed = deployment.refresh("r")
+        assert refreshed is not None and refreshed.id == created.state.id  # found where it lives
+        if subject.label == "FeatureGroup":  # a move would lose its records: refused, naming both regions
+            with pytest.raises(ProviderError, match=f"{DEFAULT_REGION} -> {OTHER_REGION}"):
+                deployment.preview("r", subject.provider(), subject.inputs())
+        else:
+            assert deployment.preview("r", subject.provider(), subject.inputs()) == DiffOutcome(
+                "some", ["region"], False
+            )
+        deployment.destroy("r")
+    assert len(subject.live(faulty_aws)) == subject.kept_after_destroy  # deleted where it lived
+
+
 def test_deleted_outside_then_up_without_refresh(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
     """Someone deleted the resource; the next `up` changes it in place without a refresh first."""
     deployment = Deployment(host)
@@ -529,6 +557,16 @@ MATRIX = (
             "n/a: UpdateModelPackage changes at once",
             "waits out Updating, then deploys (or finds it deployed); 1 endpoint",
             "waits out the update in progress, then adds what is missing; 1 group",
+        ),
+    ),
+    Row(
+        "created from one region, run later from another (no `aws:region` in the stack)",
+        test_the_environment_names_another_region_later,
+        (
+            "refresh finds it where it lives; preview: replace (region); destroy reaches it",
+            "same",
+            "same",
+            "refresh finds it; preview refuses the move (records lost) unless allow_replace; destroy reaches it",
         ),
     ),
     Row(

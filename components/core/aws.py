@@ -39,10 +39,12 @@ class AwsClients:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state.get("region"))
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client for `service` in `region` (default: the stack's `aws:region`, else the AWS chain's)."""
+        key = f"{service}@{region or self.region or ''}"
+        if key not in self._clients:
             with _SESSION_LOCK:
-                if service not in self._clients:
+                if key not in self._clients:
                     # Imported here, in the provider process: `import components` in a Pulumi program,
                     # which only pickles providers, does not pay for boto3 and s3transfer.
                     import botocore.session  # noqa: PLC0415
@@ -51,10 +53,14 @@ class AwsClients:
 
                     core = botocore.session.Session()
                     retries = retry_settings(os.environ, core.get_scoped_config())
-                    session = Session(botocore_session=core, region_name=self.region)
+                    session = Session(botocore_session=core, region_name=region or self.region)
                     config = Config(retries=retries, user_agent_extra=USER_AGENT_EXTRA)
-                    self._clients[service] = session.client(service, config=config)
-        return self._clients[service]
+                    self._clients[key] = session.client(service, config=config)
+        return self._clients[key]
+
+    def target_region(self) -> str | None:
+        """Where new resources go: the stack's `aws:region`, else the AWS chain's region."""
+        return self.region or self.client("sagemaker").meta.region_name
 
 
 def retry_settings(environ: Mapping[str, str], profile: Mapping[str, Any]) -> dict[str, Any]:

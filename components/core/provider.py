@@ -11,7 +11,9 @@ accept; numbers arrive as floats and are normalized by the inputs model and the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -55,6 +57,20 @@ def model_violations(error: ValidationError, prefix: str = "") -> list[Violation
         path = ".".join(str(part) for part in item["loc"] if not str(part).startswith("function-"))
         violations.append(Violation(f"{prefix}{path}" if path else prefix.rstrip(".") or "inputs", item["msg"]))
     return violations
+
+
+_RESOURCE_REGION: ContextVar[str | None] = ContextVar("sagemaker_resource_region", default=None)
+"""The region of the resource the current call is about (each provider-host call runs in its own thread)."""
+
+
+REGION_KEY = "region"
+"""The replace reason a Diff reports when the stack's region moved away from the resource's."""
+
+
+def region_of(arn: Any) -> str | None:
+    """The region field of an ARN (`arn:aws:sagemaker:us-west-2:...`), or None."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[3] or None if len(parts) > 5 and parts[0] == "arn" else None
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,10 @@ class SageMakerProvider(ResourceProvider):
     the checked inputs as the outputs of a dynamic resource it previews (the Python provider host
     has no provider-side preview): what is predicted here stays known downstream, instead of
     turning every consumer's input unknown (and its replace-on inputs into a replace)."""
-    tagged_arn_output: ClassVar[str | None] = "arn"
-    """The output holding the ARN whose live tags `read` reports (None: the resource has no tags)."""
+    arn_output: ClassVar[str] = "arn"
+    """The output holding the resource's ARN: its region is where every call after create goes."""
+    has_tags: ClassVar[bool] = True
+    """Whether `read` reports the resource's live tags (a package version in a group has none)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -118,7 +136,18 @@ class SageMakerProvider(ResourceProvider):
 
     @property
     def sagemaker(self) -> Any:
-        return self.aws.client("sagemaker")
+        """SageMaker where the resource at hand lives (`where_it_lives`), else where new ones go."""
+        return self.aws.client("sagemaker", _RESOURCE_REGION.get())
+
+    @contextmanager
+    def where_it_lives(self, state: dict[str, Any]) -> Iterator[None]:
+        """Send this call's SageMaker requests to the region in the resource's ARN, whatever the
+        stack config or the environment now say: refresh, update and destroy reach the resource."""
+        token = _RESOURCE_REGION.set(region_of(state.get(self.arn_output)))
+        try:
+            yield
+        finally:
+            _RESOURCE_REGION.reset(token)
 
     def waiter(self) -> Waiter:
         return Waiter()
@@ -217,7 +246,16 @@ class SageMakerProvider(ResourceProvider):
             if key in fields and (is_unknown(news.get(key)) or _differs(olds.get(key), news.get(key)))
         )
         replaces = [key for key in changed if key in self.replace_on]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        if self.moved_region(olds):
+            replaces.append(REGION_KEY)
+        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
+
+    def moved_region(self, state: dict[str, Any]) -> str | None:
+        """'<old> -> <new>' when the resource lives in another region than new resources now go to:
+        a change of region is a new resource there (the old one is deleted where it lives)."""
+        lives = region_of(state.get(self.arn_output))
+        target = self.aws.target_region() if lives else None
+        return f"{lives} -> {target}" if lives and target and lives != target else None
 
     def live(self, name: str) -> dict[str, Any] | None:
         """The resource as SageMaker describes it now, or None when it does not exist."""
@@ -296,17 +334,25 @@ class SageMakerProvider(ResourceProvider):
         return CreateResult(id_, {**inputs, **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with self.where_it_lives(props):
+            return self._read(id_, props)
+
+    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
         live = self.read_resource(id_, state)
         if live is None:
             return ReadResult("", {})
         outputs = {**state, **live}
-        arn = outputs.get(self.tagged_arn_output) if self.tagged_arn_output else None
-        if arn:
+        arn = outputs.get(self.arn_output)
+        if arn and self.has_tags:
             outputs["tags"] = live_tags(self.sagemaker, self.kind, id_, arn)
         return ReadResult(id_, outputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with self.where_it_lives(olds):
+            return self._update(id_, olds, news)
+
+    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if self.live(id_) is None:
             raise self.gone(id_, "update")
         inputs = self.normalize(news)[0]
@@ -315,7 +361,8 @@ class SageMakerProvider(ResourceProvider):
         return UpdateResult({**previous, **inputs, **outputs})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
+        with self.where_it_lives(props):
+            self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError

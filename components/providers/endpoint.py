@@ -132,7 +132,7 @@ class EndpointProvider(SageMakerProvider):
         not_found=("ValidationException", "Could not find endpoint"),
         busy=("ValidationException", "Cannot update in-progress endpoint"),
     )
-    tagged_arn_output = "endpoint_arn"
+    arn_output = "endpoint_arn"
     replace_on = ("endpoint_name",)
     update_on = ("endpoint_config_name", "tags")
 

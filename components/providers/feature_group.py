@@ -21,7 +21,7 @@ import pulumi.dynamic
 from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
-from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
+from components.core.provider import REGION_KEY, Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
@@ -228,6 +228,17 @@ class FeatureGroupProvider(SageMakerProvider):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         result = super().diff(id_, olds, news)
         replaces = list(replacing_changes(olds, news)) if news.get("allow_replace") else []
+        if moved := self.moved_region(olds):
+            if not news.get("allow_replace"):
+                raise SageMakerOperationError(
+                    KIND,
+                    id_,
+                    "diff",
+                    f"the group lives in another region than the stack now targets ({moved}); "
+                    f"moving it means a new group there: {DATA_LOSS}",
+                    hint="Or set the stack's aws:region back to where the group lives.",
+                )
+            replaces.append(REGION_KEY)
         same_name = olds.get("feature_group_name") == news.get("feature_group_name")
         return pulumi.dynamic.DiffResult(
             changes=result.changes, replaces=replaces, delete_before_replace=bool(replaces) and same_name

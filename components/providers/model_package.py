@@ -121,7 +121,7 @@ class ModelPackageProvider(SageMakerProvider):
     lifecycle = Lifecycle(
         describe="DescribeModelPackage", key="ModelPackageName", not_found=("ValidationException", "does not exist")
     )
-    tagged_arn_output = None  # a version in a group carries no tags (SageMaker refuses them)
+    has_tags = False  # a version in a group carries no tags (SageMaker refuses them)
     replace_on = ("logical_name", "request", "client_token")
     update_on = (*inputs_as_members, "approval_description")
 
