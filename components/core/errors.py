@@ -51,4 +51,22 @@ def calling(kind: str, name: str, operation: str) -> Iterator[None]:
         message = error.response.get("Error", {}).get("Message", str(error))
         raise SageMakerOperationError(kind, name, operation, message, code=error_code(error)) from error
     except BotoCoreError as error:
-        raise SageMakerOperationError(kind, name, operation, str(error), code=type(error).__name__) from error
+        code = type(error).__name__
+        hint = CONFIGURATION_HINTS.get(code)
+        raise SageMakerOperationError(kind, name, operation, str(error), code=code, hint=hint) from error
+
+
+CONFIGURATION_HINTS = {
+    "NoCredentialsError": "The provider uses the standard AWS credential chain: set AWS_PROFILE (or "
+    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) where `pulumi` runs, or log in with `aws sso login`.",
+    "NoRegionError": "Set the stack's region (`pulumi config set aws:region us-west-2`) or AWS_REGION.",
+}
+"""What to do about botocore's configuration errors, which say only what is missing."""
+
+
+def without_internals(error: SageMakerOperationError) -> SageMakerOperationError:
+    """The error as the engine should print it: its message and the provider's frame, without
+    the chained botocore traceback (Pulumi's host prints the whole chain)."""
+    error.__cause__ = None
+    error.__suppress_context__ = True
+    return error.with_traceback(None)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .api_model import xform_name
 from .aws import AwsClients
-from .errors import SageMakerOperationError, calling
+from .errors import SageMakerOperationError, calling, without_internals
 from .host import widen_serving_pool
 from .service_model import Violation, shape_named, validate, validate_request
 from .tags import live_tags
@@ -329,13 +329,19 @@ class SageMakerProvider(ResourceProvider):
     # --- create / read / update / delete: resource hooks ------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = self.normalize(props)[0]
-        id_, outputs = self.create_resource(inputs)
+        try:
+            inputs = self.normalize(props)[0]
+            id_, outputs = self.create_resource(inputs)
+        except SageMakerOperationError as error:
+            raise without_internals(error) from None
         return CreateResult(id_, {**inputs, **outputs})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with self.where_it_lives(props):
-            return self._read(id_, props)
+        try:
+            with self.where_it_lives(props):
+                return self._read(id_, props)
+        except SageMakerOperationError as error:
+            raise without_internals(error) from None
 
     def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
@@ -349,8 +355,11 @@ class SageMakerProvider(ResourceProvider):
         return ReadResult(id_, outputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        with self.where_it_lives(olds):
-            return self._update(id_, olds, news)
+        try:
+            with self.where_it_lives(olds):
+                return self._update(id_, olds, news)
+        except SageMakerOperationError as error:
+            raise without_internals(error) from None
 
     def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if self.live(id_) is None:
@@ -361,8 +370,14 @@ class SageMakerProvider(ResourceProvider):
         return UpdateResult({**previous, **inputs, **outputs})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with self.where_it_lives(props):
-            self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
+        try:
+            with self.where_it_lives(props):
+                self._delete(id_, props)
+        except SageMakerOperationError as error:
+            raise without_internals(error) from None
+
+    def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
