@@ -53,14 +53,14 @@ bench: install pulumi-cli
 # Start the local AWS in the background unless one already answers on LOCAL_PORT.
 local-aws: install
 	@if curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null 2>&1; then \
-		echo "local AWS already running at $(LOCAL_URL)"; \
+		echo "local AWS already running at $(LOCAL_URL) ('make down' stops it)"; \
 	else \
-		nohup $(BIN)/sagestack local --port $(LOCAL_PORT) > .sagestack-local.log 2>&1 & echo $$! > .sagestack-local.pid; \
+		nohup $(BIN)/sagestack local --port $(LOCAL_PORT) > .sagestack-local.$(LOCAL_PORT).log 2>&1 & \
 		for i in $$(seq 1 50); do \
 			curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null 2>&1 && break; sleep 0.2; \
 		done; \
-		curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null || { cat .sagestack-local.log; exit 1; }; \
-		echo "local AWS running at $(LOCAL_URL) (pid $$(cat .sagestack-local.pid), log .sagestack-local.log)"; \
+		curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null || { cat .sagestack-local.$(LOCAL_PORT).log; exit 1; }; \
+		echo "local AWS running at $(LOCAL_URL) (log .sagestack-local.$(LOCAL_PORT).log; 'make down' stops it)"; \
 	fi
 
 up: local-aws pulumi-cli
@@ -69,9 +69,15 @@ up: local-aws pulumi-cli
 	$(PULUMI_PATH) $(LOCAL_ENV) pulumi stack select local --create --non-interactive
 	$(PULUMI_PATH) $(LOCAL_ENV) pulumi up --stack local --yes --non-interactive
 
-# Stop the local AWS that `make up` started.
+# Stop the local AWS answering on LOCAL_PORT, whoever started it: it tells its own pid.
 down:
-	@if [ -f .sagestack-local.pid ]; then kill $$(cat .sagestack-local.pid) 2>/dev/null || true; rm -f .sagestack-local.pid; echo "local AWS stopped"; fi
+	@pid=$$(curl -fsS $(LOCAL_URL)/_sagestack/health 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null); \
+	if [ -n "$$pid" ] && kill $$pid 2>/dev/null; then \
+		for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+		echo "local AWS at $(LOCAL_URL) stopped (pid $$pid)"; \
+	else \
+		echo "no local AWS answering at $(LOCAL_URL)"; \
+	fi
 
 clean: down
 	rm -rf $(VENV) .pytest_cache .ruff_cache .tools

@@ -12,6 +12,7 @@ Paths under `/_sagestack/` are the control interface (README: "The local AWS").
 
 from __future__ import annotations
 
+import os
 import io
 import json
 import logging
@@ -159,7 +160,7 @@ class LocalAws:
     def _routes(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], Any]]:
         control = self.control
         return {
-            ("GET", "health"): lambda _: {"ok": True, "sagemaker_operations": sorted(OPERATIONS)},
+            ("GET", "health"): lambda _: {"ok": True, "pid": os.getpid(), "sagemaker_operations": sorted(OPERATIONS)},
             ("POST", "reset"): lambda _: self.reset(),
             ("GET", "calls"): lambda _: {"calls": control.calls.snapshot()},
             ("DELETE", "calls"): lambda _: control.calls.clear() or {"calls": {}},
