@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -42,7 +43,8 @@ class TrainingJobArgs(ConfigModel):
     output_data_config: OutputDataConfig
     input_data: list[InputData] = Field(default_factory=list)
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
-    hyperparameters: dict[str, str] = Field(default_factory=dict)
+    hyperparameters: dict[str, StrInput] = Field(default_factory=dict)
+    """Values may be secrets, like `environment`'s."""
     environment: dict[str, StrInput] = Field(default_factory=dict)
     """Values may be secrets (`config.require_secret(...)`): they stay encrypted in the state."""
     networking: Networking | None = None
@@ -99,6 +101,16 @@ class TrainingJobArgs(ConfigModel):
         return request
 
 
+async def secret_members(maps: dict[str, dict[str, Any]]) -> list[str]:
+    """`Member.key` of every value given as a Pulumi secret (`HyperParameters.token`)."""
+    found = []
+    for member, values in maps.items():
+        for key, value in values.items():
+            if isinstance(value, pulumi.Output) and await value.is_secret():
+                found.append(f"{member}.{key}")
+    return sorted(found)
+
+
 class TrainingJob(pulumi.ComponentResource):
     """A SageMaker training job that never trains twice by accident.
 
@@ -108,6 +120,11 @@ class TrainingJob(pulumi.ComponentResource):
     change of the request trains a new job; tags change in place. To retrain with the same
     inputs, change `retrain_token`. Pass `wait_for_completion=False` to return as soon as the
     job has started (outputs such as `model_artifacts` then fill in on `pulumi refresh`).
+
+    Hyperparameter and environment values may be Pulumi secrets: they stay encrypted in the state
+    and `[secret]` in diffs, and are left out of the job's content-addressed name, so the name
+    tells nothing about them. A change of a secret value alone therefore does not retrain: it is
+    stored, and the next training (any other change, or `retrain_token`) uses it.
 
     `extra` takes any other CreateTrainingJob member in snake_case (`debug_rule_configurations`,
     `profiler_config`, `experiment_config`...); unknown names are refused here, values by the
@@ -146,8 +163,8 @@ class TrainingJob(pulumi.ComponentResource):
         algorithm_name: str | None = None,
         input_data: list[InputData] | None = None,
         stopping_condition: StoppingCondition | None = None,
-        hyperparameters: dict[str, str] | None = None,
-        environment: dict[str, StrInput] | None = None,
+        hyperparameters: Mapping[str, StrInput] | None = None,
+        environment: Mapping[str, StrInput] | None = None,
         networking: Networking | None = None,
         checkpoint_config: CheckpointConfig | None = None,
         retry_strategy: RetryStrategy | None = None,
@@ -172,8 +189,8 @@ class TrainingJob(pulumi.ComponentResource):
             output_data_config=output_data_config,
             input_data=input_data or [],
             stopping_condition=stopping_condition or StoppingCondition(),
-            hyperparameters=hyperparameters or {},
-            environment=environment or {},
+            hyperparameters=dict(hyperparameters or {}),
+            environment=dict(environment or {}),
             networking=networking,
             checkpoint_config=checkpoint_config,
             retry_strategy=retry_strategy,
@@ -191,6 +208,9 @@ class TrainingJob(pulumi.ComponentResource):
                 "wait_for_completion": wait_for_completion,
                 "wait_timeout_seconds": wait_timeout_seconds,
                 "training_job_name": None,
+                "secret_members": pulumi.Output.from_input(
+                    secret_members({"HyperParameters": args.hyperparameters, "Environment": args.environment})
+                ),
             },
             pulumi.ResourceOptions(parent=self),
         )

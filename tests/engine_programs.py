@@ -64,6 +64,7 @@ class Platform:
     kms_key_id: str | None = None
     secret_environment: dict[str, str] = field(default_factory=dict)
     """Environment values given to the training job as Pulumi secrets."""
+    secret_hyperparameters: dict[str, str] = field(default_factory=dict)
     job_class: type[TrainingJobResource] | None = None
     """Run the job as this dynamic resource instead of through the component (the negative control)."""
 
@@ -126,7 +127,10 @@ class Platform:
             compute=Compute(instance_type="ml.m5.large", instance_count=1),
             input_data=[InputData(channel_name="train", data_source="s3://data/train")],
             output_data_config=OutputDataConfig(s3_output_path="s3://data/output"),
-            hyperparameters={"max_depth": self.max_depth},
+            hyperparameters={
+                "max_depth": self.max_depth,
+                **{key: pulumi.Output.secret(value) for key, value in self.secret_hyperparameters.items()},
+            },
             environment={key: pulumi.Output.secret(value) for key, value in self.secret_environment.items()},
             networking=Networking(enable_network_isolation=self.network_isolation),
             kms_key_id=self.kms_key_id,
@@ -149,7 +153,7 @@ def training_request(max_depth: str) -> dict[str, Any]:
 class AlwaysChangingProvider(TrainingJobProvider):
     """A deliberately broken provider: its Diff reports a change on every run (the negative control)."""
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=True, replaces=[], delete_before_replace=False)
 
 

@@ -204,16 +204,20 @@ def test_an_interrupted_up_adopts_the_running_job(engine: MakeStack, aws: LocalA
 
 
 def test_a_secret_input_stays_encrypted_in_the_checkpoint(engine: MakeStack, aws: LocalAws) -> None:
-    token = "tracking-token-5f0c2b9e7d"
-    platform = Platform(secret_environment={"TRACKING_TOKEN": token})
+    token, pin = "tracking-token-5f0c2b9e7d", "4711"
+    platform = Platform(secret_environment={"TRACKING_TOKEN": token}, secret_hyperparameters={"pin": pin})
     stack = engine(platform.training_program())
     stack.up()
 
     checkpoint = stack.checkpoint_path().read_text()
-    assert token not in checkpoint
+    assert token not in checkpoint and f'"{pin}"' not in checkpoint
     job = stack.resource(JOB)
     for state in (job["inputs"], job["outputs"]):
         assert SECRET_SIGNATURE in state["request"]["Environment"]["TRACKING_TOKEN"]
+        assert SECRET_SIGNATURE in state["request"]["HyperParameters"]["pin"]
+        assert state["request"]["HyperParameters"]["max_depth"] == "5"  # the rest stays readable
+    _, rotated = stack.preview(program=platform.but(secret_hyperparameters={"pin": "0815"}).training_program())
+    assert rotated.ops(JOB) == ["update"]  # a new secret alone: stored, no new job (README: Training jobs)
     name = job["outputs"]["training_job_name"]
     described = aws.client("sagemaker").describe_training_job(TrainingJobName=name)
     assert described["Environment"] == {"TRACKING_TOKEN": token}  # SageMaker got the value itself

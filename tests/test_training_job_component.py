@@ -202,3 +202,17 @@ def test_extra_members_reach_the_request_in_api_form() -> None:
 def test_unknown_extra_members_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"extra: debug_hook_config\.s3_output_pth: unknown field"):
         run_program(lambda: _job(extra={"debug_hook_config": {"s3_output_pth": "s3://x"}}) and None)
+
+
+def test_secret_values_are_named_to_the_provider() -> None:
+    run = run_program(
+        lambda: (
+            _job(
+                hyperparameters={"max_depth": "5", "token": pulumi.Output.secret("t0k3n")},
+                environment={"REGION": "us-west-2", "API_KEY": pulumi.Output.secret("k3y")},
+            ).training_job_name
+        ),
+        mocks=PlatformMocks(_completed_job),
+    )
+    [child] = run.children_of(run.named("churn-train"))
+    assert child.inputs["secret_members"] == ["Environment.API_KEY", "HyperParameters.token"]

@@ -176,3 +176,26 @@ def test_the_stack_region_wins_over_the_environment(quick_aws: LocalAws) -> None
         host.configure({"aws:region": "eu-west-1"})
         step = Deployment(host).up("train", TrainingJobProvider(), job_inputs())
     assert ":eu-west-1:" in step.state.outputs["arn"]
+
+
+def test_a_secret_hyperparameter_is_left_out_of_the_name(deployment: Deployment, quick_aws: LocalAws) -> None:
+    """The name is plain in the state: with a secret hashed into it, a low-entropy secret (a PIN)
+    could be found by hashing candidates with the rest of the request."""
+    provider = TrainingJobProvider()
+
+    def with_pin(pin: str, secret: bool = True) -> dict[str, Any]:
+        request = job_inputs()["request"]
+        request["HyperParameters"] = {"max_depth": "5", "pin": pin}
+        return job_inputs(request=request, secret_members=["HyperParameters.pin"] if secret else [])
+
+    created = deployment.up("train", provider, with_pin("1234"))
+    assert created.state.id == deployment.preview_outputs("train", provider, with_pin("9999"))["training_job_name"]
+    plain = deployment.preview_outputs("train", provider, with_pin("1234", secret=False))["training_job_name"]
+    assert plain != created.state.id  # a value that is not secret is part of the job's identity
+
+    rotated = deployment.up("train", provider, with_pin("9999"))
+    assert rotated.operation == "update" and rotated.state.id == created.state.id  # not retrained
+    assert quick_aws.calls()["sagemaker:CreateTrainingJob"] == 1
+    changed = with_pin("9999")
+    changed["request"]["HyperParameters"]["max_depth"] = "6"
+    assert deployment.up("train", provider, changed).operation == "replace"  # anything else retrains

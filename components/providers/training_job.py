@@ -21,16 +21,17 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
+from pulumi.dynamic import DiffResult
 from pydantic import Field
 
 from components.core.errors import SageMakerOperationError, calling
-from components.core.naming import NAME_PATTERN, PREFIX_MAX, content_addressed_name
+from components.core.naming import NAME_PATTERN, PREFIX_MAX, canonical_json, content_addressed_name
 from components.core.provider import Lifecycle, SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation
 from components.core.tags import sync_tags, tag_list, tag_violations
-from components.core.unknowns import is_unknown
+from components.core.unknowns import contains_unknown, is_unknown
 from components.core.waiter import WaitFailed, WaitSpec, WaitTimedOut
 
 KIND = "TrainingJob"
@@ -67,6 +68,9 @@ class TrainingJobInputs(StrictModel):
     wait_for_completion: bool = True
     wait_timeout_seconds: int | None = Field(default=None, ge=1)
     training_job_name: str | None = None
+    secret_members: list[str] = Field(default_factory=list)
+    """`HyperParameters.<key>` / `Environment.<key>` given as secrets: left out of the name, so
+    that the name (plain in the state) cannot be used to guess them."""
     model_artifacts: str | None = None
     """Predicted at check (see `computed`), so it is known in a preview; the job reports the real one."""
 
@@ -128,6 +132,16 @@ def request_rules(request: dict[str, Any]) -> list[Violation]:
     return violations
 
 
+def without_secrets(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The request with the values of `secret_members` replaced by a marker (their keys stay)."""
+    request = dict(inputs["request"])
+    for path in inputs.get("secret_members") or []:
+        member, _, key = path.partition(".")
+        if isinstance(request.get(member), dict) and key in request[member]:
+            request[member] = {**request[member], key: "<secret>"}
+    return request
+
+
 def job_outputs(job: dict[str, Any]) -> dict[str, Any]:
     """The component's outputs from a DescribeTrainingJob response."""
     return {
@@ -183,10 +197,23 @@ class TrainingJobProvider(SageMakerProvider):
             )
         return violations
 
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As the core's, but a change of secret values alone is an update of the state (the job
+        keeps the values it was trained with), not a new job."""
+        result = super().diff(id_, olds, news)
+        replaces = list(result.replaces or [])
+        if (
+            "request" in replaces
+            and not contains_unknown(news.get("request"))
+            and canonical_json(without_secrets(olds)) == canonical_json(without_secrets(news))
+        ):
+            replaces.remove("request")
+        return DiffResult(changes=result.changes, replaces=replaces, delete_before_replace=False)
+
     def computed(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """The job's name, and where a completed job's model will be: SageMaker writes it to
         `<S3OutputPath>/<job name>/output/model.tar.gz` (a folder when CompressionType is NONE)."""
-        content = {"request": inputs["request"], "retrain_token": inputs["retrain_token"]}
+        content = {"request": without_secrets(inputs), "retrain_token": inputs["retrain_token"]}
         name = content_addressed_name(inputs["name_prefix"], content)
         output = inputs["request"].get("OutputDataConfig") or {}
         artifacts = None
