@@ -57,6 +57,8 @@ class Subject:
     """What SageMaker holds of this kind (names or ARNs), the orphan and duplicate check."""
     update: str
     """The mutating call of an in-place change (`changed`)."""
+    delete: str
+    """The call that deletes it (for a completed training job: none is made; it is kept)."""
     update_takes_time: bool
     """Whether SageMaker's in-place change runs on (Updating, InProgress) after the call returns."""
     change_outside: Callable[[LocalAws, str], None]
@@ -94,6 +96,7 @@ TRAINING_JOB = Subject(
     listing="ListTrainingJobs",
     live=lambda aws: [j["TrainingJobName"] for j in _sagemaker(aws).list_training_jobs()["TrainingJobSummaries"]],
     update="AddTags",
+    delete="DeleteTrainingJob",
     update_takes_time=False,
     change_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_training_job(TrainingJobName=id_),
@@ -131,6 +134,7 @@ MODEL_PACKAGE = Subject(
         for p in _sagemaker(aws).list_model_packages(ModelPackageGroupName="churn")["ModelPackageSummaryList"]
     ],
     update="UpdateModelPackage",
+    delete="DeleteModelPackage",
     update_takes_time=False,
     change_outside=lambda aws, id_: _sagemaker(aws).update_model_package(
         ModelPackageArn=id_, ModelApprovalStatus="Rejected"
@@ -165,6 +169,7 @@ ENDPOINT = Subject(
     listing="ListEndpoints",
     live=lambda aws: [e["EndpointName"] for e in _sagemaker(aws).list_endpoints()["Endpoints"]],
     update="UpdateEndpoint",
+    delete="DeleteEndpoint",
     update_takes_time=True,
     change_outside=lambda aws, id_: _sagemaker(aws).update_endpoint(EndpointName=id_, EndpointConfigName="config-2"),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_endpoint(EndpointName=id_),
@@ -206,6 +211,7 @@ FEATURE_GROUP = Subject(
     listing="ListFeatureGroups",
     live=lambda aws: [g["FeatureGroupName"] for g in _sagemaker(aws).list_feature_groups()["FeatureGroupSummaries"]],
     update="UpdateFeatureGroup",
+    delete="DeleteFeatureGroup",
     update_takes_time=True,
     change_outside=lambda aws, id_: _sagemaker(aws).update_feature_group(FeatureGroupName=id_, FeatureAdditions=[AGE]),
     delete_outside=lambda aws, id_: _sagemaker(aws).delete_feature_group(FeatureGroupName=id_),
@@ -400,6 +406,17 @@ def test_an_earlier_change_still_in_progress(subject: Subject, faulty_aws: Local
 OTHER_REGION = "eu-west-1"
 
 
+def test_a_lost_delete_response_converges(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """The delete took effect, its response was lost (5xx); botocore's retry finds the resource
+    deleting or gone. Destroy still ends with nothing left and no error."""
+    deployment = Deployment(host)
+    with time_flies(faulty_aws, every=0.5):
+        deployment.up("r", subject.provider(), subject.inputs())
+        faulty_aws.fail_calls(f"sagemaker:{subject.delete}", 1, code="InternalFailure", status=500, after_serving=True)
+        deployment.destroy("r")
+    assert len(subject.live(faulty_aws)) == subject.kept_after_destroy
+
+
 def test_the_environment_names_another_region_later(subject: Subject, faulty_aws: LocalAws) -> None:
     """No aws:region in the stack; the resource was created from a shell in us-west-2, and the
     next runs happen from one in eu-west-1. Every call must still reach the resource."""
@@ -557,6 +574,16 @@ MATRIX = (
             "n/a: UpdateModelPackage changes at once",
             "waits out Updating, then deploys (or finds it deployed); 1 endpoint",
             "waits out the update in progress, then adds what is missing; 1 group",
+        ),
+    ),
+    Row(
+        "a delete took effect but its response was lost (5xx)",
+        test_a_lost_delete_response_converges,
+        (
+            "n/a: a completed job is kept (no delete call)",
+            "destroyed without error; nothing left",
+            "destroyed without error; nothing left",
+            "destroyed without error; nothing left",
         ),
     ),
     Row(
