@@ -12,10 +12,10 @@ Paths under `/_sagestack/` are the control interface (README: "The local AWS").
 
 from __future__ import annotations
 
-import os
 import io
 import json
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable
