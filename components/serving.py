@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, cast
 
 import pulumi
@@ -353,7 +353,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         async_inference: AsyncInference | None = None,
         kms_key_id: StrInput | None = None,
         networking: Networking | None = None,
-        environment: dict[str, str] | None = None,
+        environment: Mapping[str, StrInput] | None = None,
         production: bool = False,
         retry_failed_config: bool = False,
         tags: dict[str, str] | None = None,
@@ -434,13 +434,13 @@ class ModelEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _container(
-        name: str, source: ModelSource, image_uri: StrInput | None, environment: dict[str, str] | None
+        name: str, source: ModelSource, image_uri: StrInput | None, environment: Mapping[str, StrInput] | None
     ) -> dict[str, Any]:
         if isinstance(source, ModelPackage | str):
             package_arn = source.arn if isinstance(source, ModelPackage) else source
-            return _api(model_package_name=package_arn, environment=environment or None)
+            return _api(model_package_name=package_arn, environment=dict(environment or {}) or None)
         image = image_uri if image_uri is not None else source.image_uri
-        return _api(image=image, model_data_url=source.model_artifacts, environment=environment or None)
+        return _api(image=image, model_data_url=source.model_artifacts, environment=dict(environment or {}) or None)
 
 
 HOSTING_POLICY = {

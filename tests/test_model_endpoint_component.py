@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
@@ -213,3 +214,15 @@ def test_production_refuses_an_unapproved_package() -> None:
         _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Rejected"))
     run = _run(lambda: _endpoint(production=True, approval_lookup=lambda arn: "Approved"))
     assert run.named("churn-endpoint")
+
+
+SECRET_SIGNATURE, SECRET_MARK = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+def test_a_secret_environment_value_reaches_the_native_model() -> None:
+    """pulumi-aws keeps the secret encrypted in state; the component must accept and pass it."""
+    run = _run(lambda: _endpoint(environment={"LOG_LEVEL": "info", "API_KEY": pulumi.Output.secret("k3y")}))
+    container = run.named("churn-model").inputs["primaryContainer"]
+    # Pulumi's mocks mark the whole property secret (the real engine keeps the secret's own path).
+    assert container[SECRET_SIGNATURE] == SECRET_MARK
+    assert container["value"]["environment"] == {"LOG_LEVEL": "info", "API_KEY": "k3y"}
