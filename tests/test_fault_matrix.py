@@ -12,6 +12,7 @@ shrinks, so bursts of 10 on every call fit in seconds. Waits run on a fast local
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -439,6 +440,27 @@ def test_the_environment_names_another_region_later(subject: Subject, faulty_aws
     assert len(subject.live(faulty_aws)) == subject.kept_after_destroy  # deleted where it lived
 
 
+def test_credentials_of_another_account(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
+    """The stack's resource lives in another account than the credentials at hand (a wrong
+    AWS_PROFILE): refresh and destroy must not take "not found here" for "gone"."""
+    deployment = Deployment(host)
+    with time_flies(faulty_aws):
+        created = deployment.up("r", subject.provider(), subject.inputs())
+    state = deployment.resources["r"]
+    elsewhere = {
+        key: value.replace(":123456789012:", ":210987654321:") if isinstance(value, str) else value
+        for key, value in state.outputs.items()
+    }
+    deployment.resources["r"] = dataclasses.replace(state, outputs=elsewhere)
+    for operation in (lambda: deployment.refresh("r"), lambda: deployment.destroy("r")):
+        with pytest.raises(
+            ProviderError, match="lives in account 210987654321, but these credentials are for account 123456789012"
+        ):
+            operation()
+    assert "r" in deployment.resources  # nothing dropped from the state
+    assert subject.live(faulty_aws) == [created.state.id]  # nothing deleted
+
+
 def test_deleted_outside_then_up_without_refresh(subject: Subject, faulty_aws: LocalAws, host: ProviderHost) -> None:
     """Someone deleted the resource; the next `up` changes it in place without a refresh first."""
     deployment = Deployment(host)
@@ -594,6 +616,16 @@ MATRIX = (
             "same",
             "same",
             "refresh finds it; preview refuses the move (records lost) unless allow_replace; destroy reaches it",
+        ),
+    ),
+    Row(
+        "credentials of another account than the resource's (a wrong profile)",
+        test_credentials_of_another_account,
+        (
+            "refresh and destroy refuse, naming both accounts; nothing dropped or deleted",
+            "same",
+            "same",
+            "same",
         ),
     ),
     Row(

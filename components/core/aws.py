@@ -32,6 +32,7 @@ class AwsClients:
     def __init__(self, region: str | None = None) -> None:
         self.region = region
         self._clients: dict[str, Any] = {}
+        self._account: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"region": self.region}
@@ -57,6 +58,12 @@ class AwsClients:
                     config = Config(retries=retries, user_agent_extra=USER_AGENT_EXTRA)
                     self._clients[key] = session.client(service, config=config)
         return self._clients[key]
+
+    def account(self) -> str:
+        """The account these credentials act in (STS GetCallerIdentity, once per process)."""
+        if self._account is None:
+            self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
 
     def target_region(self) -> str | None:
         """Where new resources go: the stack's `aws:region`, else the AWS chain's region."""

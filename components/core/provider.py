@@ -67,6 +67,12 @@ REGION_KEY = "region"
 """The replace reason a Diff reports when the stack's region moved away from the resource's."""
 
 
+def account_of(arn: Any) -> str | None:
+    """The account field of an ARN, or None."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] or None if len(parts) > 5 and parts[0] == "arn" else None
+
+
 def region_of(arn: Any) -> str | None:
     """The region field of an ARN (`arn:aws:sagemaker:us-west-2:...`), or None."""
     parts = arn.split(":") if isinstance(arn, str) else []
@@ -143,7 +149,20 @@ class SageMakerProvider(ResourceProvider):
     def where_it_lives(self, state: dict[str, Any]) -> Iterator[None]:
         """Send this call's SageMaker requests to the region in the resource's ARN, whatever the
         stack config or the environment now say: refresh, update and destroy reach the resource."""
-        token = _RESOURCE_REGION.set(region_of(state.get(self.arn_output)))
+        arn = state.get(self.arn_output)
+        owner, mine = account_of(arn), None
+        if owner:
+            with calling(self.kind, str(arn), "GetCallerIdentity"):
+                mine = self.aws.account()
+        if owner and owner != mine:
+            raise SageMakerOperationError(
+                self.kind,
+                str(arn),
+                "reach",
+                f"it lives in account {owner}, but these credentials are for account {mine}",
+                hint=f"Run with credentials for account {owner} (AWS_PROFILE); nothing was changed or dropped.",
+            )
+        token = _RESOURCE_REGION.set(region_of(arn))
         try:
             yield
         finally:
