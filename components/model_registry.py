@@ -4,6 +4,7 @@ accounts) and `ModelPackage` (a versioned, approvable package in it)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pulumi
@@ -232,7 +233,7 @@ class ModelPackage(pulumi.ComponentResource):
         supported_transform_instance_types: list[str] | None = None,
         approval_status: str = "PendingManualApproval",
         approval_description: str | None = None,
-        customer_metadata: dict[str, str] | None = None,
+        customer_metadata: Mapping[str, StrInput] | None = None,
         metadata: ModelMetadata | None = None,
         model_metrics: ModelMetrics | None = None,
         domain: str | None = None,
@@ -283,7 +284,7 @@ class ModelPackage(pulumi.ComponentResource):
                 "request": {**args.to_api(), **extra_request},
                 "approval_status": approval_status,
                 "approval_description": approval_description,
-                "customer_metadata": customer_metadata or {},
+                "customer_metadata": dict(customer_metadata or {}),
                 "tags": tags or {},
                 "wait_timeout_seconds": wait_timeout_seconds,
                 "client_token": None,

@@ -136,3 +136,15 @@ def test_package_outputs_are_registered() -> None:
     run = run_program(program, mocks=MOCKS)
     assert run.named("pkg").outputs is not None
     assert run.result == "arn:aws:mock:us-west-2:123456789012:modelpackage/pkg-version"
+
+
+def test_customer_metadata_may_hold_a_secret_outside_the_client_token() -> None:
+    """Metadata changes in place and is not part of the version's ClientToken (plain in the state)."""
+
+    def program(value: Any) -> Any:
+        return ModelPackage("m", group_name="churn", image_uri=IMAGE, customer_metadata={"eval_key": value})
+
+    secret = run_program(lambda: program(pulumi.Output.secret("k3y")), mocks=MOCKS).named("m-version").inputs
+    plain = run_program(lambda: program("other"), mocks=MOCKS).named("m-version").inputs
+    assert secret["customer_metadata"]["value"] == {"eval_key": "k3y"}  # marked secret as a whole under mocks
+    assert secret["request"] == plain["request"] and secret.get("client_token") == plain.get("client_token")
