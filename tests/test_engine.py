@@ -8,6 +8,7 @@ its checkpoint) against what happened in the local AWS (call counts, listings).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,11 @@ def test_an_interrupted_up_adopts_the_running_job(engine: MakeStack, aws: LocalA
     assert pending["type"] == "creating"
     assert pending["resource"]["urn"].endswith(f"::{JOB}")
     assert JOB not in [r["urn"].rsplit("::", 1)[-1] for r in stack.resources()]
-    assert stack.kill_strays(), "the killed CLI left its provider host running"
+    # The killed CLI's provider host lives on, but its wait notices the engine is gone and stops polling.
+    polled = aws.calls().get("sagemaker:DescribeTrainingJob", 0)
+    time.sleep(6)  # three polls at the waiter's 2 s floor
+    assert aws.calls().get("sagemaker:DescribeTrainingJob", 0) <= polled + 1
+    stack.kill_strays()
     with pytest.raises(CommandError, match="locked"):
         stack.up()
 

@@ -21,6 +21,7 @@ some other way, nothing is found, nothing changes, and `tests/test_host_concurre
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -53,3 +54,21 @@ def widen_serving_pool() -> int | None:
     if wanted > current:
         pool._max_workers = wanted  # pyright: ignore[reportAttributeAccessIssue]
     return max(wanted, current)
+
+
+def engine_gone() -> bool:
+    """Whether the engine stopped listening for the call this code serves (a killed `pulumi up`).
+
+    Pulumi's host runs each call with the gRPC context as an argument of the servicer method up
+    the stack; when the CLI dies its connection closes and the context turns inactive. Nothing
+    else would tell a provider: its host keeps running, and a wait would poll SageMaker for hours.
+    Outside a host (tests, benchmarks) there is no such context, and this is False.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        context = frame.f_locals.get("context")
+        is_active = getattr(context, "is_active", None)
+        if callable(is_active):
+            return not is_active()
+        frame = frame.f_back
+    return False

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import pulumi
 
+from .host import engine_gone
+
 
 class Clock(Protocol):
     def now(self) -> float: ...
@@ -97,6 +99,10 @@ class ResourceVanished(Exception):
     """The resource was not found while waiting for it to reach a status."""
 
 
+class WaitAbandoned(Exception):
+    """The engine that asked for the wait is gone (`pulumi up` was killed): stop polling."""
+
+
 @dataclass
 class Waiter:
     """Runs a WaitSpec: `describe` returns the current response, or None when not found."""
@@ -104,6 +110,8 @@ class Waiter:
     clock: Clock = field(default_factory=SystemClock)
     policy: PollPolicy = field(default_factory=PollPolicy)
     log: Callable[[str], None] = pulumi.log.info
+    abandoned: Callable[[], bool] = engine_gone
+    """Checked before each sleep: a killed `pulumi up` must not leave its waits polling."""
 
     def wait(
         self, describe: Callable[[], dict[str, Any] | None], spec: WaitSpec, timeout: float, label: str
@@ -130,6 +138,8 @@ class Waiter:
                 raise WaitFailed(state)
             if waited >= timeout:
                 raise WaitTimedOut(state, waited)
+            if self.abandoned():
+                raise WaitAbandoned(f"{label}: the engine is gone; the next `pulumi up` picks this wait up again")
             ends_soon = status in spec.ends_soon or phase in spec.ends_soon
             in_phase = self.clock.now() - phase_start if ends_soon else None
             self.clock.sleep(min(self.policy.delay(waited, in_phase), max(timeout - waited, 0.0)))
