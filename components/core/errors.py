@@ -3,12 +3,17 @@ code and SageMaker's FailureReason, so `pulumi up` says what failed and why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SageMakerOperationError(Exception):
@@ -64,9 +69,15 @@ CONFIGURATION_HINTS = {
 """What to do about botocore's configuration errors, which say only what is missing."""
 
 
-def without_internals(error: SageMakerOperationError) -> SageMakerOperationError:
-    """The error as the engine should print it: its message and the provider's frame, without
-    the chained botocore traceback (Pulumi's host prints the whole chain)."""
-    error.__cause__ = None
-    error.__suppress_context__ = True
-    return error.with_traceback(None)
+def plain_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Our errors out of a provider method as the engine should print them: the message and one
+    frame, without botocore's chained traceback (Pulumi's host prints the whole chain)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except SageMakerOperationError as error:
+            raise error.with_traceback(None) from None
+
+    return wrapper

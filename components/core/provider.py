@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .api_model import xform_name
 from .aws import AwsClients
-from .errors import SageMakerOperationError, calling, without_internals
+from .errors import SageMakerOperationError, calling, plain_errors
 from .host import widen_serving_pool
 from .service_model import Violation, shape_named, validate, validate_request
 from .tags import live_tags
@@ -297,17 +297,15 @@ class SageMakerProvider(ResourceProvider):
         applied: Callable[[dict[str, Any]], bool],
         settle: Callable[[], dict[str, Any]],
     ) -> bool:
-        """Make one mutating call so that a lost response or a busy resource still converges;
-        returns whether the call was sent and answered (False: the change was found live).
+        """Make one mutating call, which the caller found missing on the live resource, so that a
+        lost response or a busy resource still converges; returns whether the call was answered
+        (False: it failed, and the change was found live after the resource settled).
 
-        A change that is already live is not sent. When the call fails, wait for the resource to
-        settle and look: if our change is live (a response lost after the change took effect, and
-        botocore's retry refused as busy or as a duplicate), that is success. If the resource was
-        busy with another change (an interrupted `up`'s, still running), ours is sent once more
-        on the settled resource. Any other failure is raised.
+        When the call fails, wait for the resource to settle and look: if our change is live (a
+        response lost after the change took effect, and botocore's retry refused as busy or as a
+        duplicate), that is success. If the resource was busy with another change, ours is sent
+        once more on the settled resource. Any other failure is raised.
         """
-        if applied(settle()):
-            return False
         try:
             with calling(self.kind, name, operation):
                 call()
@@ -347,56 +345,40 @@ class SageMakerProvider(ResourceProvider):
 
     # --- create / read / update / delete: resource hooks ------------------------------------
 
+    @plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        try:
-            inputs = self.normalize(props)[0]
-            id_, outputs = self.create_resource(inputs)
-        except SageMakerOperationError as error:
-            raise without_internals(error) from None
+        inputs = self.normalize(props)[0]
+        id_, outputs = self.create_resource(inputs)
         return CreateResult(id_, {**inputs, **outputs})
 
+    @plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            with self.where_it_lives(props):
-                return self._read(id_, props)
-        except SageMakerOperationError as error:
-            raise without_internals(error) from None
-
-    def _read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
-        live = self.read_resource(id_, state)
-        if live is None:
-            return ReadResult("", {})
-        outputs = {**state, **live}
-        arn = outputs.get(self.arn_output)
-        if arn and self.has_tags:
-            outputs["tags"] = live_tags(self.sagemaker, self.kind, id_, arn)
+        with self.where_it_lives(state):
+            live = self.read_resource(id_, state)
+            if live is None:
+                return ReadResult("", {})
+            outputs = {**state, **live}
+            arn = outputs.get(self.arn_output)
+            if arn and self.has_tags:
+                outputs["tags"] = live_tags(self.sagemaker, self.kind, id_, arn)
         return ReadResult(id_, outputs)
 
+    @plain_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        try:
-            with self.where_it_lives(olds):
-                return self._update(id_, olds, news)
-        except SageMakerOperationError as error:
-            raise without_internals(error) from None
-
-    def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        if self.live(id_) is None:
-            raise self.gone(id_, "update")
-        inputs = self.normalize(news)[0]
         previous = {key: value for key, value in olds.items() if key != PROVIDER_KEY}
-        outputs = self.update_resource(id_, previous, inputs)
+        with self.where_it_lives(previous):
+            if self.live(id_) is None:
+                raise self.gone(id_, "update")
+            inputs = self.normalize(news)[0]
+            outputs = self.update_resource(id_, previous, inputs)
         return UpdateResult({**previous, **inputs, **outputs})
 
+    @plain_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        try:
-            with self.where_it_lives(props):
-                self._delete(id_, props)
-        except SageMakerOperationError as error:
-            raise without_internals(error) from None
-
-    def _delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.delete_resource(id_, {key: value for key, value in props.items() if key != PROVIDER_KEY})
+        state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
+        with self.where_it_lives(state):
+            self.delete_resource(id_, state)
 
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
