@@ -1,4 +1,5 @@
-"""Control-plane state of the local AWS: its clock, status durations, injected faults, call counts.
+"""Control-plane state of the local AWS: its clock, status durations, injected faults, call counts
+and the SageMaker requests it received.
 
 Everything here is changed over HTTP by the control interface (`/_sagestack/...`, see
 `sagestack.local.server`) and read by the SageMaker layer while it answers requests.
@@ -10,7 +11,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt
 
@@ -75,6 +76,13 @@ class TrainingJobDurations(_Strict):
     stopping: NonNegativeFloat = 0.5
 
 
+class ProcessingJobDurations(_Strict):
+    """Seconds a processing job spends InProgress (it has no secondary status) and Stopping."""
+
+    processing: NonNegativeFloat = 1.0
+    stopping: NonNegativeFloat = 0.5
+
+
 class EndpointDurations(_Strict):
     """Seconds an endpoint spends Creating, Updating, RollingBack and Deleting."""
 
@@ -104,6 +112,7 @@ class Durations(_Strict):
     """How long each status of each resource kind lasts in the local AWS (short by default)."""
 
     training_job: TrainingJobDurations = Field(default_factory=TrainingJobDurations)
+    processing_job: ProcessingJobDurations = Field(default_factory=ProcessingJobDurations)
     endpoint: EndpointDurations = Field(default_factory=EndpointDurations)
     feature_group: FeatureGroupDurations = Field(default_factory=FeatureGroupDurations)
     model_package: ModelPackageDurations = Field(default_factory=ModelPackageDurations)
@@ -130,7 +139,7 @@ class Durations(_Strict):
         return (base or cls()).merged(patch)
 
 
-ResourceKind = Literal["training_job", "endpoint", "feature_group", "model_package"]
+ResourceKind = Literal["training_job", "processing_job", "endpoint", "feature_group", "model_package"]
 
 
 class ErrorFault(_Strict):
@@ -238,6 +247,42 @@ class CallCounter:
             self._counts.clear()
 
 
+REQUEST_LOG_SIZE = 500
+"""Requests the log keeps: enough for any one test, bounded for a server that runs for days."""
+
+
+class RecordedRequest(TypedDict):
+    """One SageMaker request as the local AWS received it: the body exactly as sent (JSON ints
+    stay ints, floats stay floats), so a test can compare it key for key with what it meant."""
+
+    operation: str
+    """`sagemaker:CreateTrainingJob`, as the call counter and the faults name it."""
+    body: Any
+    """The JSON body, parsed; the raw text if it was not JSON."""
+    account: str
+    region: str
+
+
+class RequestLog:
+    """The last `REQUEST_LOG_SIZE` SageMaker requests the local AWS received, oldest first."""
+
+    def __init__(self, size: int = REQUEST_LOG_SIZE) -> None:
+        self._lock = threading.Lock()
+        self._requests: deque[RecordedRequest] = deque(maxlen=size)
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def snapshot(self, operation: str | None = None) -> list[RecordedRequest]:
+        with self._lock:
+            return [request for request in self._requests if operation in (None, request["operation"])]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+
 @dataclass
 class ControlState:
     """Everything the control interface can see and change, in one place."""
@@ -247,9 +292,11 @@ class ControlState:
     default_durations: Durations = field(default_factory=Durations)
     faults: Faults = field(default_factory=Faults)
     calls: CallCounter = field(default_factory=CallCounter)
+    requests: RequestLog = field(default_factory=RequestLog)
 
     def reset(self) -> None:
         self.clock.reset()
         self.durations = self.default_durations
         self.faults.clear()
         self.calls.clear()
+        self.requests.clear()

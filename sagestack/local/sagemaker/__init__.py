@@ -13,12 +13,12 @@ from typing import Any
 
 from sagestack.local.control import ControlState
 
-from . import feature_groups, hosting, model_registry, tags, training_jobs
+from . import feature_groups, hosting, model_registry, processing_jobs, tags, training_jobs
 from .core import LOCK, OPERATIONS, Call, Store, check_required
 from .errors import SageMakerError
 
 __all__ = ["OPERATIONS", "SageMakerError", "SageMakerLayer"]
-_RESOURCE_MODULES = (feature_groups, hosting, model_registry, tags, training_jobs)
+_RESOURCE_MODULES = (feature_groups, hosting, model_registry, processing_jobs, tags, training_jobs)
 
 
 class SageMakerLayer:
