@@ -1,7 +1,8 @@
 """The local AWS: one HTTP server on 127.0.0.1 that answers like AWS.
 
 Every request passes three steps:
-1. it is counted as `service:Operation` (the call counter);
+1. it is counted as `service:Operation` (the call counter), and a SageMaker JSON request is
+   recorded with its body (the request log: what a provider really sent, for fidelity tests);
 2. an armed error fault for that operation answers instead, in the protocol's own error shape
    (or after serving it, for a call whose response is lost);
 3. SageMaker operations that our layer registers are answered by it; everything else
@@ -30,7 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from sagestack.local.control import ControlState, ErrorFault, FailureFault, RollbackFault
+from sagestack.local.control import ControlState, ErrorFault, FailureFault, RecordedRequest, RollbackFault
 from sagestack.local.sagemaker import OPERATIONS, SageMakerError, SageMakerLayer
 
 CONTROL_PREFIX = "/_sagestack/"
@@ -80,6 +81,22 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+def _recorded(request: ApiRequest, body: bytes) -> RecordedRequest:
+    """A request as received, before a fault or the SageMaker layer sees it (so a request that
+    a fault answers is recorded too: it reached AWS)."""
+    text = body.decode("utf-8", "replace")
+    try:
+        parsed: Any = json.loads(text) if text else {}
+    except ValueError:
+        parsed = text
+    return RecordedRequest(
+        operation=request.operation,
+        body=parsed,
+        account=get_account_id_from(request.access_key),
+        region=request.region,
+    )
+
+
 def error_response(request: ApiRequest, code: str, message: str, status: int) -> Response:
     """An error in the shape the caller's protocol expects, so botocore parses its code."""
     request_id = str(uuid.uuid4())
@@ -115,6 +132,8 @@ class LocalAws:
             return self.control_app(environ, start_response)
         request = identify(environ)
         self.control.calls.count(request.operation)
+        if request.service == "sagemaker" and request.protocol == "json":
+            self.control.requests.record(_recorded(request, _read_body(environ)))
         fault = self.control.faults.take_error(request.operation)
         if fault is None:
             return self._serve(request, environ, start_response)
@@ -152,7 +171,9 @@ class LocalAws:
             response = _json({"error": f"no control route {request.method} {request.path}"}, 404)
         else:
             try:
-                response = _json(handler(request.get_json(silent=True) or {}))
+                # GET routes take their parameters from the query string (`requests?operation=...`).
+                payload = {**request.args.to_dict(), **(request.get_json(silent=True) or {})}
+                response = _json(handler(payload))
             except (PydanticValidationError, ValueError, TypeError) as error:
                 response = _json({"error": str(error)}, 400)
         return response(environ, start_response)
@@ -164,6 +185,8 @@ class LocalAws:
             ("POST", "reset"): lambda _: self.reset(),
             ("GET", "calls"): lambda _: {"calls": control.calls.snapshot()},
             ("DELETE", "calls"): lambda _: control.calls.clear() or {"calls": {}},
+            ("GET", "requests"): lambda p: {"requests": control.requests.snapshot(p.get("operation"))},
+            ("DELETE", "requests"): lambda _: control.requests.clear() or {"requests": []},
             ("POST", "faults/errors"): lambda p: control.faults.arm_error(ErrorFault.model_validate(p)) or p,
             ("POST", "faults/failures"): lambda p: control.faults.arm_failure(FailureFault.model_validate(p)) or p,
             ("POST", "faults/rollbacks"): lambda p: control.faults.arm_rollback(RollbackFault.model_validate(p)) or p,
@@ -175,7 +198,7 @@ class LocalAws:
         }
 
     def reset(self) -> dict[str, Any]:
-        """Forget every resource (ours and moto's), fault, count and clock change."""
+        """Forget every resource (ours and moto's), fault, count, recorded request and clock change."""
         moto_api_backend.reset()
         self.sagemaker.reset()
         self.control.reset()

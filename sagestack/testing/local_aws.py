@@ -7,12 +7,15 @@ import os
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
 from boto3.session import Session
 from botocore.config import Config
+
+from sagestack.local.control import RecordedRequest
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 DEFAULT_REGION = "us-west-2"
@@ -97,6 +100,15 @@ class LocalAws:
 
     def clear_calls(self) -> None:
         self._control("DELETE", "calls")
+
+    def requests(self, operation: str | None = None) -> list[RecordedRequest]:
+        """The SageMaker requests received since the last reset (the last 500), oldest first, each
+        with its JSON body as sent; `operation` ("sagemaker:CreateTrainingJob") keeps only those."""
+        query = f"?{urllib.parse.urlencode({'operation': operation})}" if operation else ""
+        return self._control("GET", f"requests{query}")["requests"]
+
+    def clear_requests(self) -> None:
+        self._control("DELETE", "requests")
 
     def fail_calls(
         self,
