@@ -30,7 +30,7 @@ import pickle
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pulumi
 import pulumi.dynamic
@@ -48,15 +48,12 @@ from components import (
     StoppingCondition,
     TrainingJob,
 )
+from components.core.resource import SageMakerResource
 from components.feature_store import Feature, OfflineStore, OnlineStore, Ttl, offline_store_policy
-from components.providers.endpoint import OUTPUTS as ENDPOINT_OUTPUTS
-from components.providers.endpoint import EndpointProvider
-from components.providers.feature_group import OUTPUTS as FEATURE_GROUP_OUTPUTS
-from components.providers.feature_group import FeatureGroupProvider
-from components.providers.model_package import OUTPUTS as MODEL_PACKAGE_OUTPUTS
-from components.providers.model_package import ModelPackageProvider
-from components.providers.training_job import OUTPUTS as TRAINING_JOB_OUTPUTS
-from components.providers.training_job import TrainingJobProvider
+from components.providers.endpoint import EndpointProvider, EndpointResource
+from components.providers.feature_group import FeatureGroupProvider, FeatureGroupResource
+from components.providers.model_package import ModelPackageProvider, ModelPackageResource
+from components.providers.training_job import TrainingJobProvider, TrainingJobResource
 from components.roles import SAGEMAKER_TRUST
 from components.serving import InstanceVariant
 from sagestack.testing.mocks import ProgramRun, run_program
@@ -147,9 +144,10 @@ class BareEndpoint(pulumi.dynamic.Resource, module="sagemaker", name="Endpoint")
     pass
 
 
-def unset(*outputs: str) -> dict[str, None]:
+def unset(resource: type[SageMakerResource]) -> dict[str, None]:
     """Output-only properties, declared as None inputs as the dynamic resources declare them."""
-    return dict.fromkeys(outputs)
+    inputs = cast(Any, resource.provider_class).inputs_model.model_fields
+    return dict.fromkeys(name for name in resource.output_names if name not in inputs)
 
 
 class Parents:
@@ -206,7 +204,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "allow_replace": False,
             "request": {},
             "tags": TAGS,
-            **unset(*FEATURE_GROUP_OUTPUTS),
+            **unset(FeatureGroupResource),
         },
         in_group,
     )
@@ -236,7 +234,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "wait_for_completion": True,
             "wait_timeout_seconds": None,
             "training_job_name": None,
-            **unset(*TRAINING_JOB_OUTPUTS),
+            **unset(TrainingJobResource),
         },
         in_job,
     )
@@ -268,7 +266,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "tags": {},
             "wait_timeout_seconds": 3600,
             "client_token": None,
-            **unset(*MODEL_PACKAGE_OUTPUTS),
+            **unset(ModelPackageResource),
         },
         in_package,
     )
@@ -305,7 +303,7 @@ def bare_unit(index: int, with_parents: bool) -> None:
             "deployment_config": None,
             "retry_failed_config": False,
             "tags": TAGS,
-            **unset(*ENDPOINT_OUTPUTS),
+            **unset(EndpointResource),
         },
         in_endpoint,
     )

@@ -162,20 +162,46 @@ class Case:
     lengths: dict[str, float]
 
 
+READY_TRAINING_JOB = training_job.TrainingJobProvider.lifecycle.until_ready
+READY_ENDPOINT = endpoint.EndpointProvider.lifecycle.until_ready
+READY_FEATURE_GROUP = feature_group.FeatureGroupProvider.lifecycle.until_ready
+READY_MODEL_PACKAGE = model_package.ModelPackageProvider.lifecycle.until_ready
+"""What each provider waits for after a create (from its lifecycle record)."""
+
 CASES = (
     Case(
         "training job",
-        training_job.COMPLETION,
+        READY_TRAINING_JOB,
         start_training_job,
         {"30 s": 30, "5 min": 300, "1 h": 3600, "6 h": 6 * 3600},
     ),
-    Case("endpoint create", endpoint.SETTLED, start_endpoint_create, {"5 min": 300, "30 min": 1800}),
-    Case("endpoint update", endpoint.SETTLED, start_endpoint_update, {"5 min": 300, "30 min": 1800}),
-    Case("feature group create", feature_group.CREATED, start_feature_group_create, {"30 s": 30, "5 min": 300}),
+    Case(
+        "endpoint create",
+        READY_ENDPOINT,
+        start_endpoint_create,
+        {"5 min": 300, "30 min": 1800},
+    ),
+    Case(
+        "endpoint update",
+        READY_ENDPOINT,
+        start_endpoint_update,
+        {"5 min": 300, "30 min": 1800},
+    ),
+    Case(
+        "feature group create",
+        READY_FEATURE_GROUP,
+        start_feature_group_create,
+        {"30 s": 30, "5 min": 300},
+    ),
     # Adding features or changing the TTL or throughput: seconds to a few minutes.
     Case("feature group update", feature_group.UPDATED, start_feature_group_update, {"10 s": 10, "2 min": 120}),
     # Without a validation profile a package completes in seconds; validating runs a transform job.
-    Case("model package", model_package.COMPLETION, start_model_package, {"10 s": 10, "20 min": 1200}),
+    Case(
+        "model package",
+        READY_MODEL_PACKAGE,
+        start_model_package,
+        {"10 s": 10, "20 min": 1200},
+    ),
 )
 
 

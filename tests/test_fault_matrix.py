@@ -513,147 +513,162 @@ DELETE_CALL = {
 class Row:
     fault: str
     test: Callable[..., None]
-    outcomes: tuple[str, str, str, str]
-    """TrainingJob, ModelPackage, Endpoint, FeatureGroup."""
+    outcomes: dict[str, str]
+    """Subject label -> what happens to it; one cell per subject (a test checks it)."""
 
 
 MATRIX = (
     Row(
         "throttling, bursts of 1, 5 and 10 on every call (create, describe, update, tags, delete)",
         test_throttling_bursts_on_every_call,
-        ("survived; 1 job", "survived; 1 version", "survived; 1 endpoint", "survived; 1 group"),
+        {
+            "TrainingJob": "survived; 1 job",
+            "ModelPackage": "survived; 1 version",
+            "Endpoint": "survived; 1 endpoint",
+            "FeatureGroup": "survived; 1 group",
+        },
     ),
     Row(
         "5xx on the create call",
         test_a_5xx_on_create_is_retried,
-        ("retried by botocore; 1 job", "retried; 1 version", "retried; 1 endpoint", "retried; 1 group"),
+        {
+            "TrainingJob": "retried by botocore; 1 job",
+            "ModelPackage": "retried; 1 version",
+            "Endpoint": "retried; 1 endpoint",
+            "FeatureGroup": "retried; 1 group",
+        },
     ),
     Row(
         "create took effect but its response was lost (5xx)",
         test_a_lost_create_response_is_not_a_second_object,
-        (
-            "retry gets ResourceInUse: adopted; 1 job",
-            "retry with the same ClientToken: same version",
-            'retry gets "already existing": adopted; 1 endpoint',
-            "retry gets ResourceInUse: adopted; 1 group",
-        ),
+        {
+            "TrainingJob": "retry gets ResourceInUse: adopted; 1 job",
+            "ModelPackage": "retry with the same ClientToken: same version",
+            "Endpoint": 'retry gets "already existing": adopted; 1 endpoint',
+            "FeatureGroup": "retry gets ResourceInUse: adopted; 1 group",
+        },
     ),
     Row(
         "5xx on all 11 attempts of the create call",
         test_a_create_that_keeps_failing_is_a_clear_error,
-        (
-            "clear error naming CreateTrainingJob and the code; nothing created; next `up` creates 1",
-            "same, naming CreateModelPackage",
-            "same, naming CreateEndpoint",
-            "same, naming CreateFeatureGroup",
-        ),
+        {
+            "TrainingJob": "clear error naming CreateTrainingJob and the code; nothing created; next `up` creates 1",
+            "ModelPackage": "same, naming CreateModelPackage",
+            "Endpoint": "same, naming CreateEndpoint",
+            "FeatureGroup": "same, naming CreateFeatureGroup",
+        },
     ),
     Row(
         "provider host killed during the wait; a new host runs the next `up`",
         test_a_host_killed_while_waiting_then_a_new_up,
-        (
-            "adopts the running job (content-addressed name); 1 job",
-            "same ClientToken returns the same version; 1 version",
-            "adopts the endpoint by name; 1 endpoint",
-            "adopts the group by name; 1 group",
-        ),
+        {
+            "TrainingJob": "adopts the running job (content-addressed name); 1 job",
+            "ModelPackage": "same ClientToken returns the same version; 1 version",
+            "Endpoint": "adopts the endpoint by name; 1 endpoint",
+            "FeatureGroup": "adopts the group by name; 1 group",
+        },
     ),
     Row(
         "failure state with a reason",
         test_a_failure_state_surfaces_its_reason,
-        (
-            "error with the FailureReason; the Failed job stays as a record",
-            "error with the validation reason; the Failed version stays as a record",
-            "error with the FailureReason; the endpoint is deleted",
-            "error with the FailureReason; the group is deleted",
-        ),
+        {
+            "TrainingJob": "error with the FailureReason; the Failed job stays as a record",
+            "ModelPackage": "error with the validation reason; the Failed version stays as a record",
+            "Endpoint": "error with the FailureReason; the endpoint is deleted",
+            "FeatureGroup": "error with the FailureReason; the group is deleted",
+        },
     ),
     Row(
         "outside change, then `pulumi refresh`",
         test_an_outside_change_is_seen_by_refresh,
-        (
-            "job deleted outside: dropped from the state; next `up` creates it",
-            "approval changed outside: refreshed; next `up` shows the diff",
-            "config changed outside: refreshed; next `up` shows the diff",
-            "feature added outside: refreshed; next `up` shows the diff",
-        ),
+        {
+            "TrainingJob": "job deleted outside: dropped from the state; next `up` creates it",
+            "ModelPackage": "approval changed outside: refreshed; next `up` shows the diff",
+            "Endpoint": "config changed outside: refreshed; next `up` shows the diff",
+            "FeatureGroup": "feature added outside: refreshed; next `up` shows the diff",
+        },
     ),
     Row(
         "an in-place change took effect but its response was lost (5xx)",
         test_a_lost_update_response_converges,
-        (
-            "AddTags retried: same tags; 1 job",
-            "UpdateModelPackage retried: same approval; 1 version",
-            "retry meets the update in progress: waits, sees the new config; 1 endpoint",
-            "retry meets ResourceInUse: waits, sees the feature; 1 group",
-        ),
+        {
+            "TrainingJob": "AddTags retried: same tags; 1 job",
+            "ModelPackage": "UpdateModelPackage retried: same approval; 1 version",
+            "Endpoint": "retry meets the update in progress: waits, sees the new config; 1 endpoint",
+            "FeatureGroup": "retry meets ResourceInUse: waits, sees the feature; 1 group",
+        },
     ),
     Row(
         "an earlier change still in progress (an interrupted `up`), then `pulumi up`",
         test_an_earlier_change_still_in_progress,
-        (
-            "n/a: tags change at once",
-            "n/a: UpdateModelPackage changes at once",
-            "waits out Updating, then deploys (or finds it deployed); 1 endpoint",
-            "waits out the update in progress, then adds what is missing; 1 group",
-        ),
+        {
+            "TrainingJob": "n/a: tags change at once",
+            "ModelPackage": "n/a: UpdateModelPackage changes at once",
+            "Endpoint": "waits out Updating, then deploys (or finds it deployed); 1 endpoint",
+            "FeatureGroup": "waits out the update in progress, then adds what is missing; 1 group",
+        },
     ),
     Row(
         "a delete took effect but its response was lost (5xx)",
         test_a_lost_delete_response_converges,
-        (
-            "n/a: a completed job is kept (no delete call)",
-            "destroyed without error; nothing left",
-            "destroyed without error; nothing left",
-            "destroyed without error; nothing left",
-        ),
+        {
+            "TrainingJob": "n/a: a completed job is kept (no delete call)",
+            "ModelPackage": "destroyed without error; nothing left",
+            "Endpoint": "destroyed without error; nothing left",
+            "FeatureGroup": "destroyed without error; nothing left",
+        },
     ),
     Row(
         "created from one region, run later from another (no `aws:region` in the stack)",
         test_the_environment_names_another_region_later,
-        (
-            "refresh finds it where it lives; preview: replace (region); destroy reaches it",
-            "same",
-            "same",
-            "refresh finds it; preview refuses the move (records lost) unless allow_replace; destroy reaches it",
-        ),
+        {
+            "TrainingJob": "refresh finds it where it lives; preview: replace (region); destroy reaches it",
+            "ModelPackage": "same",
+            "Endpoint": "same",
+            "FeatureGroup": (
+                "refresh finds it; preview refuses the move (records lost) unless allow_replace; destroy reaches it"
+            ),
+        },
     ),
     Row(
         "credentials of another account than the resource's (a wrong profile)",
         test_credentials_of_another_account,
-        (
-            "refresh and destroy refuse, naming both accounts; nothing dropped or deleted",
-            "same",
-            "same",
-            "same",
-        ),
+        {
+            "TrainingJob": "refresh and destroy refuse, naming both accounts; nothing dropped or deleted",
+            "ModelPackage": "same",
+            "Endpoint": "same",
+            "FeatureGroup": "same",
+        },
     ),
     Row(
         "deleted outside, then `pulumi up` without a refresh",
         test_deleted_outside_then_up_without_refresh,
-        (
-            "clear error: no longer exists, run `pulumi refresh`; no call but Describe",
-            "same",
-            "same",
-            "same",
-        ),
+        {
+            "TrainingJob": "clear error: no longer exists, run `pulumi refresh`; no call but Describe",
+            "ModelPackage": "same",
+            "Endpoint": "same",
+            "FeatureGroup": "same",
+        },
     ),
     Row(
         "`pulumi destroy` while the resource is still being created",
         test_destroy_while_still_changing,
-        (
-            "StopTrainingJob, wait, DeleteTrainingJob; nothing left",
-            "waits for Completed, deletes; nothing left",
-            "waits out Creating (SageMaker refuses to delete then), deletes; nothing left",
-            "waits for Created, deletes; nothing left",
-        ),
+        {
+            "TrainingJob": "StopTrainingJob, wait, DeleteTrainingJob; nothing left",
+            "ModelPackage": "waits for Completed, deletes; nothing left",
+            "Endpoint": "waits out Creating (SageMaker refuses to delete then), deletes; nothing left",
+            "FeatureGroup": "waits for Created, deletes; nothing left",
+        },
     ),
 )
 
 
 def render_matrix() -> str:
-    lines = ["| fault | " + " | ".join(subject.label for subject in SUBJECTS) + " |", "|---" * 5 + "|"]
-    lines += [f"| {row.fault} | " + " | ".join(row.outcomes) + " |" for row in MATRIX]
+    lines = [
+        "| fault | " + " | ".join(subject.label for subject in SUBJECTS) + " |",
+        "|---" * (len(SUBJECTS) + 1) + "|",
+    ]
+    lines += [f"| {row.fault} | " + " | ".join(row.outcomes[s.label] for s in SUBJECTS) + " |" for row in MATRIX]
     return "\n".join(lines)
 
 
@@ -662,4 +677,5 @@ def test_every_cell_is_a_test_and_the_readme_shows_the_matrix() -> None:
     assert {row.test.__name__ for row in MATRIX} == tests - {
         test_every_cell_is_a_test_and_the_readme_shows_the_matrix.__name__
     }
+    assert all(set(row.outcomes) == set(BY_LABEL) for row in MATRIX), "a row lacks a cell for some subject"
     assert render_matrix() in README.read_text(), "README's fault matrix differs: paste render_matrix()"

@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
+from pydantic import Field
 
 from components.core.naming import content_addressed_name, readable_prefix
-from components.core.provider import SageMakerProvider
+from components.core.provider import SageMakerProvider, StrictModel
 from components.core.secrets import credential_violations
 from components.core.service_model import validate_request
 from components.core.unknowns import UNKNOWN
 from components.providers import PROVIDERS
-from components.providers.training_job import request_rules
+from components.rules.training_job import request_rules
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -76,3 +77,59 @@ def test_every_provider_is_pickled_by_reference(provider: type[SageMakerProvider
     serialized = serialize_provider(provider())
     assert len(serialized) < 1024
     assert b"botocore" not in base64.b64decode(serialized)
+
+
+class _Inputs(StrictModel):
+    request: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    wait_timeout_seconds: int = 60
+
+
+class _Provider(SageMakerProvider):
+    """replace_on / update_on as a provider declares them: the request replaces, but its
+    Description member and the tags change in place; anything else only updates the state."""
+
+    kind = "Thing"
+    inputs_model = _Inputs
+    replace_on = ("request",)
+    update_on = ("request.Description", "tags")
+
+    def live(self, name: str) -> dict[str, Any] | None:
+        raise AssertionError("a state-only change must not call AWS")
+
+
+OLD = {"request": {"RoleArn": "arn:aws:iam::1:role/a", "Description": "one"}, "tags": {}, "wait_timeout_seconds": 60}
+
+
+@pytest.mark.parametrize(
+    ("change", "replaces", "rules"),
+    [
+        ({"request": {**OLD["request"], "RoleArn": "arn:aws:iam::1:role/b"}}, ["request"], ["replace"]),
+        ({"request": {**OLD["request"], "Description": "two"}}, [], ["update"]),
+        ({"tags": {"team": "ml"}}, [], ["update"]),
+        ({"wait_timeout_seconds": 120}, [], ["state"]),
+    ],
+)
+def test_the_most_specific_entry_decides_how_a_change_is_made(
+    change: dict[str, Any], replaces: list[str], rules: list[str]
+) -> None:
+    provider, news = _Provider(), {**OLD, **change}
+    assert [provider.rule_for(path) for path in provider.changed_paths(OLD, news)] == rules
+    diff = provider.diff("id", OLD, news)
+    assert (diff.changes, diff.replaces) == (True, replaces)
+
+
+def test_a_member_path_entry_is_what_keeps_the_change_in_place() -> None:
+    """Negative control: without `request.Description` in update_on the same change replaces."""
+
+    class WithoutMemberEntry(_Provider):
+        update_on = ("tags",)
+
+    provider = WithoutMemberEntry()
+    news = {**OLD, "request": {**OLD["request"], "Description": "two"}}
+    assert provider.diff("id", OLD, news).replaces == ["request"]
+
+
+def test_a_state_only_change_is_updated_without_calling_aws() -> None:
+    result = _Provider().update("id", OLD, {**OLD, "wait_timeout_seconds": 120})
+    assert result.outs is not None and result.outs["wait_timeout_seconds"] == 120

@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 
 from components.core.waiter import PollPolicy, ResourceVanished, Waiter, WaitFailed, WaitTimedOut
-from components.providers.training_job import COMPLETION, STOPPED
+from components.providers.training_job import TrainingJobProvider
+
+COMPLETION = TrainingJobProvider.lifecycle.until_ready
+STOPPED = TrainingJobProvider.lifecycle.until_settled
 
 
 class VirtualClock:

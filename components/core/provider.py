@@ -1,8 +1,12 @@
 """The provider core: check, diff, create, read, update and delete once, for every resource.
 
-Each resource module subclasses `SageMakerProvider` and declares its variation as data (its
-inputs model, the operation its request goes to, which inputs replace and which update in place)
-plus a few hooks: extra rules, computed inputs, and the create / read / update / delete calls.
+Each resource module subclasses `SageMakerProvider` and declares its variation as data: its
+inputs model, the operation its request goes to, which inputs replace and which update in place,
+and its `Lifecycle` (operations, key, statuses, error answers). From that the core implements
+describe, create-or-adopt, the waits and their errors, read (with live tags), update (waiting out
+a change in flight, then tags) and delete (waiting out a change in flight, then waiting until
+gone). Providers keep only what is really theirs, as small hooks: `outputs`, `apply` (their
+in-place changes), `keep` (records kept on delete), and rules beyond the service model.
 
 Engine facts this encodes (DESIGN.md section 6): Check gets the old *inputs*, Diff and Update
 get the old *outputs*, so outputs carry every input; preview sends unknowns, which check and diff
@@ -14,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
@@ -33,10 +36,11 @@ from .api_model import xform_name
 from .aws import AwsClients
 from .errors import SageMakerOperationError, calling, plain_errors
 from .host import widen_serving_pool
+from .lifecycle import Lifecycle, matches
 from .service_model import Violation, shape_named, validate, validate_request
-from .tags import live_tags
+from .tags import live_tags, sync_tags, tag_list
 from .unknowns import contains_unknown, is_unknown
-from .waiter import Waiter, WaitSpec
+from .waiter import Waiter, WaitFailed, WaitSpec, WaitTimedOut, field_at
 
 PROVIDER_KEY = "__provider"
 
@@ -79,22 +83,6 @@ def region_of(arn: Any) -> str | None:
     return parts[3] or None if len(parts) > 5 and parts[0] == "arn" else None
 
 
-@dataclass(frozen=True)
-class Lifecycle:
-    """How SageMaker names and describes one resource kind: the data the core's calls come from.
-
-    `describe` is the operation every read and wait uses, `key` its request member naming the
-    resource, `not_found` the (error code, message fragment) with which it says "no such
-    resource". Every WaitSpec of the provider must wait on `describe` (`settle` refuses another).
-    """
-
-    describe: str
-    key: str
-    not_found: tuple[str, str] = ("ResourceNotFound", "")
-    busy: tuple[str, str] = ("ResourceInUse", "")
-    """(error code, message fragment) with which a change call says another change is under way."""
-
-
 class SageMakerProvider(ResourceProvider):
     """Base dynamic provider on boto3 for one SageMaker resource kind."""
 
@@ -105,9 +93,10 @@ class SageMakerProvider(ResourceProvider):
     request_operation: ClassVar[str | None] = None
     """The SageMaker operation the `request` input goes to, validated against its input shape."""
     replace_on: ClassVar[tuple[str, ...]] = ()
-    """Inputs whose change needs a new resource."""
+    """Inputs (or request members, `request.Tags`) whose change needs a new resource."""
     update_on: ClassVar[tuple[str, ...]] = ()
-    """Inputs changed in place in AWS; any other input changes only the Pulumi state."""
+    """Inputs (or request members) changed in place in AWS. A change of any other input only
+    updates the Pulumi state: no AWS call. The most specific entry decides (`rule_for`)."""
     request_set_by_provider: ClassVar[dict[str, Any]] = {}
     """Request members the provider fills in itself (a name, the tags), with a valid stand-in
     for validation; a user may not set them in `request`."""
@@ -119,7 +108,7 @@ class SageMakerProvider(ResourceProvider):
     """Inputs that are one API shape (input name -> shape name, e.g. "deployment_config" ->
     "DeploymentConfig"): validated and number-normalized like the request."""
     lifecycle: ClassVar[Lifecycle]
-    """The describe operation, its key member and its not-found answer."""
+    """Operations, key, statuses and error answers: what the core's calls and waits come from."""
     predicted: ClassVar[tuple[str, ...]] = ()
     """Outputs that `computed` predicts from the inputs, never diffed. The engine hands a program
     the checked inputs as the outputs of a dynamic resource it previews (the Python provider host
@@ -129,6 +118,10 @@ class SageMakerProvider(ResourceProvider):
     """The output holding the resource's ARN: its region is where every call after create goes."""
     has_tags: ClassVar[bool] = True
     """Whether `read` reports the resource's live tags (a package version in a group has none)."""
+    timeout_hint: ClassVar[str | None] = None
+    """What to do when a wait for ready runs out of time (the resource itself goes on)."""
+    delete_failed_creates: ClassVar[bool] = True
+    """A resource whose create failed is deleted before the error is raised (nothing orphaned)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -253,18 +246,39 @@ class SageMakerProvider(ResourceProvider):
 
     def full_request(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """The request to send: `request` plus the inputs that are request members."""
-        return {**inputs["request"], **self._members(inputs)}
+        return {**(inputs.get("request") or {}), **self._members(inputs)}
 
     # --- diff -------------------------------------------------------------------------------
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def changed_paths(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+        """Inputs that differ, named down to the request member (`request.EndpointName`) for
+        inputs that are API requests, so `replace_on` / `update_on` may name single members."""
         fields = set(self.inputs_model.model_fields) - set(self.predicted)
-        changed = sorted(
-            key
-            for key in fields | (set(news) - {PROVIDER_KEY})
-            if key in fields and (is_unknown(news.get(key)) or _differs(olds.get(key), news.get(key)))
-        )
-        replaces = [key for key in changed if key in self.replace_on]
+        paths = []
+        for key in sorted(fields):
+            old, new = olds.get(key), news.get(key)
+            if not (is_unknown(new) or _differs(old, new)):
+                continue
+            if key == "request" and isinstance(old, dict) and isinstance(new, dict) and not is_unknown(new):
+                paths += [
+                    f"{key}.{member}"
+                    for member in sorted(set(old) | set(new))
+                    if is_unknown(new.get(member)) or _differs(old.get(member), new.get(member))
+                ]
+            else:
+                paths.append(key)
+        return paths
+
+    def rule_for(self, path: str) -> str:
+        """ "replace", "update" (in place in AWS) or "state" (only Pulumi's state changes) for a
+        changed input path: the most specific entry of `replace_on` / `update_on` decides."""
+        entries = [(entry, "replace") for entry in self.replace_on] + [(entry, "update") for entry in self.update_on]
+        covering = [(len(entry), rule) for entry, rule in entries if path == entry or path.startswith(f"{entry}.")]
+        return max(covering)[1] if covering else "state"
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self.changed_paths(olds, news)
+        replaces = sorted({path.split(".")[0] for path in changed if self.rule_for(path) == "replace"})
         if self.moved_region(olds):
             replaces.append(REGION_KEY)
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
@@ -276,9 +290,14 @@ class SageMakerProvider(ResourceProvider):
         target = self.aws.target_region() if lives else None
         return f"{lives} -> {target}" if lives and target and lives != target else None
 
+    # --- the lifecycle, once ---------------------------------------------------------------
+
     def live(self, name: str) -> dict[str, Any] | None:
         """The resource as SageMaker describes it now, or None when it does not exist."""
         return self.describe(self.lifecycle.describe, name, **{self.lifecycle.key: name})
+
+    def status_of(self, described: dict[str, Any]) -> str:
+        return str(field_at(described, self.lifecycle.status))
 
     def settle(self, name: str, spec: WaitSpec, timeout: float) -> dict[str, Any] | None:
         """Wait (with the core's waiter) until `live(name)` meets `spec`; the waiter's errors pass through."""
@@ -287,6 +306,77 @@ class SageMakerProvider(ResourceProvider):
                 f"{self.kind}: a wait on {spec.operation}, but it is described by {self.lifecycle.describe}"
             )
         return self.waiter().wait(lambda: self.live(name), spec, timeout, f"{self.kind} {name}")
+
+    def wait_ready(
+        self, name: str, timeout: float, operation: str, *, clean_up: bool = False, ended: str = "it ended {status}"
+    ) -> dict[str, Any]:
+        """Wait until the resource is ready (its lifecycle's `until_ready`); see `wait_until`."""
+        ready = self.wait_until(name, self.lifecycle.until_ready, timeout, operation, clean_up=clean_up, ended=ended)
+        assert ready is not None  # until_ready does not accept "gone"
+        return ready
+
+    def wait_until(
+        self,
+        name: str,
+        spec: WaitSpec,
+        timeout: float,
+        operation: str,
+        *,
+        clean_up: bool = False,
+        ended: str = "it ended {status}",
+        reason_at: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Wait for `spec`; a failed or timed-out wait becomes our one error, with SageMaker's
+        reason (at `reason_at`, else the lifecycle's field). With `clean_up`, a resource that
+        failed is deleted first (nothing orphaned)."""
+        try:
+            return self.settle(name, spec, timeout)
+        except WaitFailed as failed:
+            message = ended.format(status=field_at(failed.state, spec.status_field))
+            if clean_up:
+                self.delete_resource(name, {})
+                message += " and was deleted"
+            error = self.failure(name, operation, message, failed.state)
+            if reason_at:
+                error = SageMakerOperationError(
+                    self.kind, name, operation, message, failure_reason=field_at(failed.state, reason_at)
+                )
+            raise error from None
+        except WaitTimedOut as timed_out:
+            state = timed_out.state or {}
+            doing = field_at(state, spec.phase_field) if spec.phase_field else None
+            raise SageMakerOperationError(
+                self.kind,
+                name,
+                f"wait for {'/'.join(sorted(spec.success))}",
+                f"still {doing or field_at(state, spec.status_field)} after {timed_out.waited:.0f} s",
+                hint=self.timeout_hint,
+            ) from None
+
+    def failure(self, name: str, operation: str, message: str, state: dict[str, Any]) -> SageMakerOperationError:
+        """The error for a resource that reached a failed status: SageMaker's reason attached."""
+        reason = field_at(state, self.lifecycle.failure_reason)
+        return SageMakerOperationError(self.kind, name, operation, message, failure_reason=reason)
+
+    def create_or_adopt(self, name: str, request: dict[str, Any]) -> dict[str, Any] | None:
+        """Create the resource unless it exists; returns what was found (None: created now).
+        A create whose first response was lost, and whose retry finds the name taken, adopts."""
+        found = self.live(name)
+        if found is not None:
+            return found
+        assert self.lifecycle.create is not None
+        try:
+            with calling(self.kind, name, self.lifecycle.create):
+                getattr(self.sagemaker, xform_name(self.lifecycle.create))(**request)
+        except SageMakerOperationError as error:
+            if not matches(self.lifecycle.already_exists, error.code, str(error)):
+                raise
+        return None
+
+    def create_request(self, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The create request: the validated request members, the name, the tags."""
+        tags = {"Tags": tag_list(inputs.get("tags") or {})} if self.has_tags else {}
+        return {**self.full_request(inputs), self.lifecycle.key: name, **tags}
 
     def change(
         self,
@@ -312,8 +402,7 @@ class SageMakerProvider(ResourceProvider):
         except SageMakerOperationError as error:
             if applied(settle()):  # whatever the error said, the change is live
                 return False
-            code, fragment = self.lifecycle.busy
-            if error.code != code or fragment not in str(error):
+            if not matches(self.lifecycle.busy, error.code, str(error)):
                 raise
             with calling(self.kind, name, operation):
                 call()
@@ -332,18 +421,17 @@ class SageMakerProvider(ResourceProvider):
 
     def describe(self, operation: str, name: str, **params: Any) -> dict[str, Any] | None:
         """The describe response, or None when SageMaker says there is no such resource."""
-        code, fragment = self.lifecycle.not_found
         try:
             with calling(self.kind, name, operation):
                 response = getattr(self.sagemaker, xform_name(operation))(**params)
         except SageMakerOperationError as error:
-            if error.code == code and fragment in str(error):
+            if matches(self.lifecycle.not_found, error.code, str(error)):
                 return None
             raise
         response.pop("ResponseMetadata", None)
         return response
 
-    # --- create / read / update / delete: resource hooks ------------------------------------
+    # --- the engine's calls -----------------------------------------------------------------
 
     @plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -355,10 +443,10 @@ class SageMakerProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         state = {key: value for key, value in props.items() if key != PROVIDER_KEY}
         with self.where_it_lives(state):
-            live = self.read_resource(id_, state)
+            live = self.live(id_)
             if live is None:
                 return ReadResult("", {})
-            outputs = {**state, **live}
+            outputs = {**state, **self.outputs(live)}
             arn = outputs.get(self.arn_output)
             if arn and self.has_tags:
                 outputs["tags"] = live_tags(self.sagemaker, self.kind, id_, arn)
@@ -367,11 +455,21 @@ class SageMakerProvider(ResourceProvider):
     @plain_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         previous = {key: value for key, value in olds.items() if key != PROVIDER_KEY}
+        inputs = self.normalize(news)[0]
+        if all(self.rule_for(path) == "state" for path in self.changed_paths(previous, inputs)):
+            return UpdateResult({**previous, **inputs})  # nothing to change in AWS
         with self.where_it_lives(previous):
-            if self.live(id_) is None:
+            live = self.live(id_)
+            if live is None:
                 raise self.gone(id_, "update")
-            inputs = self.normalize(news)[0]
-            outputs = self.update_resource(id_, previous, inputs)
+            live = self.apply(id_, previous, inputs, live) or self.live(id_)
+            if live is None:
+                raise self.gone(id_, "update")
+            if self.has_tags:
+                old, new = previous.get("tags") or {}, inputs.get("tags") or {}
+                arn = self.outputs(live)[self.arn_output]
+                sync_tags(self.sagemaker, self.kind, id_, arn, old=old, new=new)
+            outputs = self.outputs(live)
         return UpdateResult({**previous, **inputs, **outputs})
 
     @plain_errors
@@ -380,17 +478,53 @@ class SageMakerProvider(ResourceProvider):
         with self.where_it_lives(state):
             self.delete_resource(id_, state)
 
+    # --- what a resource may change ---------------------------------------------------------
+
+    def outputs(self, described: dict[str, Any]) -> dict[str, Any]:
+        """The resource's outputs from its describe response."""
+        raise NotImplementedError
+
     def create_resource(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        """Create (or adopt) the resource named by its key input, wait until it is ready (a failed
+        one deleted when `delete_failed_creates`), and return its id and outputs."""
+        name = inputs[xform_name(self.lifecycle.key)]
+        self.create_or_adopt(name, self.create_request(name, inputs))
+        timeout = float(inputs["create_timeout_seconds"])
+        ready = self.wait_ready(name, timeout, self.lifecycle.create or "create", clean_up=self.delete_failed_creates)
+        return name, self.outputs(ready)
 
-    def read_resource(self, id_: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        raise NotImplementedError
+    def apply(
+        self, id_: str, olds: dict[str, Any], news: dict[str, Any], live: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The resource's own in-place changes (tags are the core's); returns the resource as
+        described after them, or None to have it described again."""
+        return live
 
-    def update_resource(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+    def keep(self, described: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Whether delete keeps this resource's record (lineage) instead of deleting it."""
+        return False
+
+    def before_delete(self, id_: str, described: dict[str, Any]) -> dict[str, Any] | None:
+        """Bring a resource whose change is in flight to rest (SageMaker refuses to delete it
+        then): by default wait it out; a job is stopped first."""
+        return self.settle(id_, self.lifecycle.until_settled, 3600)
 
     def delete_resource(self, id_: str, state: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Delete the resource and wait until it is gone (kept records and deletes under way
+        are respected)."""
+        found = self.live(id_)
+        if found is not None and self.status_of(found) in self.lifecycle.changing:
+            found = self.before_delete(id_, found)
+        if found is None or self.keep(found, state) or self.lifecycle.delete is None:
+            return
+        if self.status_of(found) not in self.lifecycle.deleting:
+            with calling(self.kind, id_, self.lifecycle.delete):
+                getattr(self.sagemaker, xform_name(self.lifecycle.delete))(**{self.lifecycle.key: id_})
+        try:
+            self.settle(id_, self.lifecycle.until_gone, 3600)
+        except WaitFailed as failed:
+            message = f"it ended {self.status_of(failed.state)}"
+            raise self.failure(id_, self.lifecycle.delete, message, failed.state) from None
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -9,6 +9,7 @@ the nesting at one level; the serialized provider is the same bytes.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from typing import Any, ClassVar
 
@@ -44,12 +45,25 @@ def _count_waiting_resource() -> None:
 
 
 class SageMakerResource(pulumi.dynamic.Resource):
-    """A dynamic resource served by `provider_class`, with `output_names` filled in by the provider."""
+    """A dynamic resource served by `provider_class`.
+
+    Its outputs are declared once, as `pulumi.Output[...]` annotations of the subclass:
+    `output_names` is derived from them, the resource registers each one the program did not
+    give as an input (so the provider's value comes back), and components expose them from it.
+    """
 
     provider_class: ClassVar[type[pulumi.dynamic.ResourceProvider]]
-    output_names: ClassVar[tuple[str, ...]]
+    output_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, object] = {}
+        for klass in reversed(cls.__mro__):  # a subclass of a resource keeps its outputs
+            if issubclass(klass, SageMakerResource):
+                declared.update(inspect.get_annotations(klass))
+        cls.output_names = tuple(name for name, annotation in declared.items() if "Output[" in str(annotation))
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         pickle._Pickler._batch_setitems = _BATCH_SETITEMS  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
         _count_waiting_resource()
-        super().__init__(self.provider_class(), name, {**props, **dict.fromkeys(self.output_names)}, opts)
+        super().__init__(self.provider_class(), name, {**dict.fromkeys(self.output_names), **props}, opts)

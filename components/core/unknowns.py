@@ -26,3 +26,8 @@ def contains_unknown(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_unknown(item) for item in value)
     return False
+
+
+def known(value: Any) -> bool:
+    """True if `value` is given and known (rules skip what a preview cannot know yet)."""
+    return value is not None and not is_unknown(value)
