@@ -2,6 +2,9 @@
 
     from components import TrainingJob, Compute, InputData, OutputDataConfig
 
+Each component takes one Args model (`TrainingJob(name, TrainingJobArgs(...))`) or the same
+fields as keyword arguments (`TrainingJob(name, role_arn=..., compute=...)`).
+
 The dynamic providers behind them live in `components.providers`, on the shared core in
 `components.core`.
 """
@@ -19,8 +22,24 @@ from components.configs import (
     S3DataSource,
     StoppingCondition,
 )
-from components.feature_store import DataCatalog, Feature, FeatureGroup, OfflineStore, OnlineStore, Throughput, Ttl
-from components.model_registry import ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry
+from components.feature_store import (
+    DataCatalog,
+    Feature,
+    FeatureGroup,
+    FeatureGroupArgs,
+    OfflineStore,
+    OnlineStore,
+    Throughput,
+    Ttl,
+)
+from components.model_registry import (
+    ModelMetadata,
+    ModelMetrics,
+    ModelPackage,
+    ModelPackageArgs,
+    ModelRegistry,
+    ModelRegistryArgs,
+)
 from components.serving import (
     AsyncInference,
     BlueGreen,
@@ -28,11 +47,12 @@ from components.serving import (
     InstanceVariant,
     ManagedInstanceScaling,
     ModelEndpoint,
+    ModelEndpointArgs,
     RollingUpdate,
     ServerlessVariant,
     TrafficShift,
 )
-from components.training_job import TrainingJob
+from components.training_job import TrainingJob, TrainingJobArgs
 
 __all__ = [
     "AsyncInference",
@@ -43,6 +63,7 @@ __all__ = [
     "DataCatalog",
     "Feature",
     "FeatureGroup",
+    "FeatureGroupArgs",
     "FileSystemDataSource",
     "InputData",
     "InstanceGroup",
@@ -50,10 +71,13 @@ __all__ = [
     "ManagedInstanceScaling",
     "MetricDefinition",
     "ModelEndpoint",
+    "ModelEndpointArgs",
     "ModelMetadata",
     "ModelMetrics",
     "ModelPackage",
+    "ModelPackageArgs",
     "ModelRegistry",
+    "ModelRegistryArgs",
     "Networking",
     "OfflineStore",
     "OnlineStore",
@@ -66,5 +90,6 @@ __all__ = [
     "Throughput",
     "TrafficShift",
     "TrainingJob",
+    "TrainingJobArgs",
     "Ttl",
 ]

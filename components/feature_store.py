@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
-from components.configs import ConfigModel, StrInput, _api
+from components.configs import ComponentArgs, ConfigModel, StrInput, api_value, component_args, publish
 from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
 from components.providers.feature_group import FeatureGroupResource
@@ -19,58 +20,63 @@ from components.roles import sagemaker_role
 class Feature(ConfigModel):
     """One feature: a name, a type, and optionally a collection (InMemory online stores only)."""
 
+    api_shape = "FeatureDefinition"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "name": "FeatureName",
+        "type": "FeatureType",
+        "vector_dimension": "CollectionConfig.VectorConfig.Dimension",
+    }
+
     name: str
     type: Literal["Integral", "Fractional", "String"]
     collection_type: Literal["List", "Set", "Vector"] | None = None
     vector_dimension: int | None = Field(default=None, ge=1, le=8192)
 
-    def to_api(self) -> dict[str, Any]:
-        config = {"VectorConfig": {"Dimension": self.vector_dimension}} if self.vector_dimension is not None else None
-        return _api(
-            FeatureName=self.name, FeatureType=self.type, CollectionType=self.collection_type, CollectionConfig=config
-        )
-
 
 class Ttl(ConfigModel):
     """How long a record stays in the online store."""
 
+    api_shape = "TtlDuration"
+
     unit: Literal["Seconds", "Minutes", "Hours", "Days", "Weeks"]
     value: int = Field(ge=1)
-
-    def to_api(self) -> dict[str, Any]:
-        return {"Unit": self.unit, "Value": self.value}
 
 
 class OnlineStore(ConfigModel):
     """The low-latency store; its TTL can change in place."""
+
+    api_shape = "OnlineStoreConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "enabled": "EnableOnlineStore",
+        "ttl": "TtlDuration",
+        "kms_key_id": "SecurityConfig.KmsKeyId",
+    }
 
     enabled: bool = True
     storage_type: Literal["Standard", "InMemory"] = "Standard"
     ttl: Ttl | None = None
     kms_key_id: StrInput | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        return _api(
-            EnableOnlineStore=self.enabled,
-            StorageType=self.storage_type,
-            TtlDuration=self.ttl.to_api() if self.ttl else None,
-            SecurityConfig={"KmsKeyId": self.kms_key_id} if self.kms_key_id is not None else None,
-        )
-
 
 class DataCatalog(ConfigModel):
     """An existing Glue table for the offline store (instead of the one SageMaker creates)."""
+
+    api_shape = "DataCatalogConfig"
 
     catalog: str = "AwsDataCatalog"
     database: str
     table_name: str
 
-    def to_api(self) -> dict[str, Any]:
-        return {"Catalog": self.catalog, "Database": self.database, "TableName": self.table_name}
-
 
 class OfflineStore(ConfigModel):
     """The S3 (and Glue) store for training data and history."""
+
+    api_shape = "OfflineStoreConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "s3_uri": "S3StorageConfig.S3Uri",
+        "kms_key_id": "S3StorageConfig.KmsKeyId",
+        "data_catalog": "DataCatalogConfig",
+    }
 
     s3_uri: StrInput
     kms_key_id: StrInput | None = None
@@ -79,27 +85,56 @@ class OfflineStore(ConfigModel):
     data_catalog: DataCatalog | None = None
 
     def to_api(self) -> dict[str, Any]:
-        return _api(
-            S3StorageConfig=_api(S3Uri=self.s3_uri, KmsKeyId=self.kms_key_id),
-            TableFormat=self.table_format,
-            DisableGlueTableCreation=self.disable_glue_table_creation or None,
-            DataCatalogConfig=self.data_catalog.to_api() if self.data_catalog else None,
-        )
+        # Sent only when True, as it always was: the offline store config is an identity input of
+        # the provider, so a `False` appearing in existing stacks' state would ask to replace
+        # their groups (and lose their records).
+        api = super().to_api()
+        if not self.disable_glue_table_creation:
+            del api["DisableGlueTableCreation"]
+        return api
 
 
 class Throughput(ConfigModel):
     """OnDemand, or Provisioned with read and write capacity units; changes in place."""
 
+    api_shape = "ThroughputConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "mode": "ThroughputMode",
+        "read_units": "ProvisionedReadCapacityUnits",
+        "write_units": "ProvisionedWriteCapacityUnits",
+    }
+
     mode: Literal["OnDemand", "Provisioned"] = "OnDemand"
     read_units: int | None = Field(default=None, ge=0)
     write_units: int | None = Field(default=None, ge=0)
 
-    def to_api(self) -> dict[str, Any]:
-        return _api(
-            ThroughputMode=self.mode,
-            ProvisionedReadCapacityUnits=self.read_units,
-            ProvisionedWriteCapacityUnits=self.write_units,
-        )
+
+class FeatureGroupArgs(ComponentArgs):
+    """Everything a feature group takes.
+
+    The FeatureGroup provider takes these under the same names, nested models in the API's form.
+    """
+
+    record_identifier: str
+    """The feature whose value identifies a record."""
+    event_time: str
+    """The feature holding each record's event time."""
+    features: list[Feature]
+    """Features may be added in place; removing or retyping one needs a new group."""
+    online_store: OnlineStore | None = None
+    offline_store: OfflineStore | None = None
+    throughput: Throughput | None = None
+    role_arn: StrInput | None = None
+    """The offline store's role (default, with an offline store: a least-privilege role for its
+    S3 prefix, its Glue table and its KMS key)."""
+    description: str | None = None
+    feature_group_name: str | None = None
+    """The group's name (default: from the component's name)."""
+    allow_replace: bool = False
+    """Accept a change that needs a new group, which loses every record of the old one."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Other CreateFeatureGroup members in snake_case, validated like the rest."""
 
 
 def offline_store_policy(
@@ -149,8 +184,9 @@ class FeatureGroup(pulumi.ComponentResource):
     Added features, the online store's TTL and the throughput mode change in place. Removing or
     retyping a feature, or changing an identity field (record identifier, event time, offline
     store, role), is refused with a message naming the fields, because SageMaker would need a new
-    group and its records would be lost; `allow_replace=True` accepts that. Without `role_arn`, an
-    offline store gets a least-privilege role (its S3 prefix, its Glue table, its KMS key).
+    group and its records would be lost; `allow_replace=True` accepts that.
+
+    Arguments: a `FeatureGroupArgs` as `args`, or its fields as keyword arguments.
     """
 
     arn: pulumi.Output[str]
@@ -169,53 +205,29 @@ class FeatureGroup(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        *,
-        record_identifier: str,
-        event_time: str,
-        features: list[Feature],
-        online_store: OnlineStore | None = None,
-        offline_store: OfflineStore | None = None,
-        throughput: Throughput | None = None,
-        role_arn: StrInput | None = None,
-        description: str | None = None,
-        feature_group_name: str | None = None,
-        allow_replace: bool = False,
-        tags: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
+        args: FeatureGroupArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        args = component_args(FeatureGroupArgs, args, kwargs, f"FeatureGroup {name}")
         super().__init__("sagemaker:featurestore:FeatureGroup", name, None, opts)
-        extra_request = extra_members("CreateFeatureGroup", extra, f"FeatureGroup {name}")
+        extra_request = extra_members("CreateFeatureGroup", args.extra, f"FeatureGroup {name}")
         child = pulumi.ResourceOptions(parent=self)
-        if offline_store is not None and role_arn is None:
-            role_arn = self._offline_role(name, offline_store, child).arn
+        role_arn = args.role_arn
+        if args.offline_store is not None and role_arn is None:
+            role_arn = self._offline_role(name, args.offline_store, child).arn
+        inputs = {field: api_value(getattr(args, field)) for field in FeatureGroupArgs.model_fields}
         group = FeatureGroupResource(
             f"{name}-group",
             {
-                "feature_group_name": feature_group_name or readable_prefix(name, 64),
-                "record_identifier": record_identifier,
-                "event_time": event_time,
-                "features": [feature.to_api() for feature in features],
-                "online_store": online_store.to_api() if online_store else None,
-                "offline_store": offline_store.to_api() if offline_store else None,
-                "throughput": throughput.to_api() if throughput else None,
+                **{field: value for field, value in inputs.items() if field != "extra"},
+                "feature_group_name": args.feature_group_name or readable_prefix(name, 64),
                 "role_arn": role_arn,
-                "description": description,
-                "allow_replace": allow_replace,
                 "request": extra_request,
-                "tags": tags or {},
             },
             child,
         )
-        self.arn = group.arn
-        self.feature_group_name = group.feature_group_name
-        self.status = group.status
-        self.offline_store_status = group.offline_store_status
-        self.offline_store_resolved_s3_uri = group.offline_store_resolved_s3_uri
-        self.glue_table = group.glue_table
-        self.register_outputs(
-            {"arn": self.arn, "feature_group_name": self.feature_group_name, "glue_table": self.glue_table}
-        )
+        publish(self, group)
 
     @staticmethod
     def _offline_role(name: str, store: OfflineStore, opts: pulumi.ResourceOptions) -> aws.iam.Role:

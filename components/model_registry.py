@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from components.configs import ConfigModel, StrInput, _api
-from components.core.api_model import extra_members
+from components.configs import ComponentArgs, ConfigModel, StrInput, component_args, publish
+from components.core.api_model import extra_members, to_pulumi_args
 from components.core.naming import readable_prefix
+from components.core.service_model import input_shape
 from components.providers.model_package import ModelPackageResource
 from components.training_job import TrainingJob
 
@@ -42,10 +43,21 @@ def cross_account_policy(group_arn: str, accounts: list[str]) -> dict[str, Any]:
     }
 
 
-class ModelRegistryArgs(ConfigModel):
-    group_name: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+class ModelRegistryArgs(ComponentArgs):
+    """What a model registry (a model package group) takes."""
+
+    api_shape = "CreateModelPackageGroupInput"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "group_name": "ModelPackageGroupName",
+        "description": "ModelPackageGroupDescription",
+    }
+    api_overrides = frozenset({"share_with_accounts", "tags"})
+
+    group_name: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    """The group's name (default: from the component's name)."""
     description: str | None = Field(default=None, max_length=1024)
     share_with_accounts: list[str] = Field(default_factory=list)
+    """12-digit account IDs allowed to describe the group and its packages and list the packages."""
     tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -62,6 +74,8 @@ class ModelRegistry(pulumi.ComponentResource):
     `share_with_accounts` adds a ModelPackageGroupPolicy that lets those accounts describe the
     group and its packages and list the packages, so staging and prod accounts can deploy a
     version registered in a central account.
+
+    Arguments: a `ModelRegistryArgs` as `args`, or its fields as keyword arguments.
     """
 
     group_name: pulumi.Output[str]
@@ -72,25 +86,17 @@ class ModelRegistry(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        *,
-        group_name: str | None = None,
-        description: str | None = None,
-        share_with_accounts: list[str] | None = None,
-        tags: dict[str, str] | None = None,
+        args: ModelRegistryArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        args = component_args(ModelRegistryArgs, args, kwargs, f"ModelRegistry {name}")
         super().__init__("sagemaker:registry:ModelRegistry", name, None, opts)
-        args = ModelRegistryArgs(
-            group_name=group_name or readable_prefix(name, 63),
-            description=description,
-            share_with_accounts=share_with_accounts or [],
-            tags=tags or {},
-        )
         child = pulumi.ResourceOptions(parent=self)
+        request = args.model_copy(update={"group_name": args.group_name or readable_prefix(name, 63)}).to_api()
         group = aws.sagemaker.ModelPackageGroup(
             f"{name}-group",
-            model_package_group_name=args.group_name,
-            model_package_group_description=args.description,
+            **to_pulumi_args(request, input_shape("CreateModelPackageGroup")),
             tags=args.tags or None,
             opts=child,
         )
@@ -102,30 +108,30 @@ class ModelRegistry(pulumi.ComponentResource):
                 resource_policy=group.arn.apply(lambda arn: json.dumps(cross_account_policy(arn, accounts))),
                 opts=child,
             )
-        self.group_name = group.model_package_group_name
-        self.arn = group.arn
-        self.register_outputs({"group_name": self.group_name, "arn": self.arn})
+        publish(self, group, group_name=group.model_package_group_name)
 
 
 class ModelMetadata(ConfigModel):
     """Where a package came from (MetadataProperties)."""
+
+    api_shape = "MetadataProperties"
 
     commit_id: str | None = None
     repository: str | None = None
     generated_by: str | None = None
     project_id: str | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        return _api(
-            CommitId=self.commit_id,
-            Repository=self.repository,
-            GeneratedBy=self.generated_by,
-            ProjectId=self.project_id,
-        )
-
 
 class ModelMetrics(ConfigModel):
     """S3 URIs of the JSON statistics and constraints reports (ModelMetrics)."""
+
+    api_shape = "ModelMetrics"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "model_quality_statistics": "ModelQuality.Statistics.S3Uri",
+        "model_quality_constraints": "ModelQuality.Constraints.S3Uri",
+        "model_data_quality_statistics": "ModelDataQuality.Statistics.S3Uri",
+        "model_data_quality_constraints": "ModelDataQuality.Constraints.S3Uri",
+    }
 
     model_quality_statistics: StrInput | None = None
     model_quality_constraints: StrInput | None = None
@@ -133,24 +139,55 @@ class ModelMetrics(ConfigModel):
     model_data_quality_constraints: StrInput | None = None
 
     def to_api(self) -> dict[str, Any]:
-        def source(uri: StrInput | None) -> dict[str, Any] | None:
-            return {"ContentType": "application/json", "S3Uri": uri} if uri is not None else None
-
-        quality = _api(
-            Statistics=source(self.model_quality_statistics), Constraints=source(self.model_quality_constraints)
-        )
-        data = _api(
-            Statistics=source(self.model_data_quality_statistics),
-            Constraints=source(self.model_data_quality_constraints),
-        )
-        return _api(ModelQuality=quality or None, ModelDataQuality=data or None)
+        # Each report is a JSON document: every MetricsSource given says so.
+        api = super().to_api()
+        for reports in api.values():
+            for source in reports.values():
+                source["ContentType"] = "application/json"
+        return api
 
 
-class ModelPackageArgs(ConfigModel):
-    """What a model package registers: one container, what it serves, and its provenance."""
+class ModelPackageArgs(ComponentArgs):
+    """What a model package registers: one container, what it serves, its provenance, and how
+    it is approved.
 
-    group_name: StrInput
-    image_uri: StrInput
+    Give the group as `registry` (a ModelRegistry) or `group_name`, and the model as
+    `model_source` (a TrainingJob: its image and artifacts) or `image_uri` + `model_data_url`.
+    """
+
+    api_shape = "CreateModelPackageInput"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "group_name": "ModelPackageGroupName",
+        "image_uri": "InferenceSpecification.Containers[].Image",
+        "model_data_url": "InferenceSpecification.Containers[].ModelDataUrl",
+        "environment": "InferenceSpecification.Containers[].Environment",
+        "description": "ModelPackageDescription",
+        "supported_content_types": "InferenceSpecification.SupportedContentTypes",
+        "supported_response_mime_types": "InferenceSpecification.SupportedResponseMIMETypes",
+        "supported_realtime_inference_instance_types": "InferenceSpecification.SupportedRealtimeInferenceInstanceTypes",
+        "supported_transform_instance_types": "InferenceSpecification.SupportedTransformInstanceTypes",
+        "metadata": "MetadataProperties",
+    }
+    # Approval and customer metadata change in place: the provider takes them beside the request.
+    api_overrides = frozenset(
+        {
+            "registry",
+            "model_source",
+            "skip_model_validation",
+            "approval_status",
+            "approval_description",
+            "customer_metadata",
+            "tags",
+            "wait_timeout_seconds",
+            "delete_approved_versions",
+            "extra",
+        }
+    )
+
+    registry: ModelRegistry | None = None
+    group_name: StrInput | None = None
+    model_source: TrainingJob | None = None
+    image_uri: StrInput | None = None
     model_data_url: StrInput | None = None
     environment: dict[str, str] = Field(default_factory=dict)
     description: str | None = None
@@ -158,49 +195,66 @@ class ModelPackageArgs(ConfigModel):
     supported_response_mime_types: list[str] = Field(default_factory=lambda: ["text/csv"])
     supported_realtime_inference_instance_types: list[str] = Field(default_factory=list)
     supported_transform_instance_types: list[str] = Field(default_factory=list)
+    approval_status: str = "PendingManualApproval"
+    """Changes in place; an approval made outside Pulumi shows on `pulumi refresh`."""
+    approval_description: str | None = None
+    customer_metadata: dict[str, StrInput] = Field(default_factory=dict)
+    """Changes in place; values may be secrets (they are not part of the version's identity)."""
     metadata: ModelMetadata | None = None
     model_metrics: ModelMetrics | None = None
     domain: str | None = None
     task: str | None = None
     sample_payload_url: StrInput | None = None
     skip_model_validation: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Only for packages outside a group: SageMaker refuses tags on a versioned package (tag the registry)."""
+    wait_timeout_seconds: int = 3600
+    delete_approved_versions: bool = False
+    """A version that was approved or rejected stays in the registry when this resource is
+    destroyed or replaced: it is lineage other stacks may serve by ARN. True deletes those too."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Any other CreateModelPackage member in snake_case (`drift_check_baselines`, `model_card`,
+    `validation_specification`...), checked like the rest."""
+
+    @field_validator("supported_content_types", "supported_response_mime_types")
+    @classmethod
+    def _csv_unless_given(cls, value: list[str]) -> list[str]:
+        return value or ["text/csv"]
+
+    @model_validator(mode="after")
+    def _one_group_and_an_image(self) -> ModelPackageArgs:
+        if (self.registry is None) == (self.group_name is None):
+            raise ValueError("set exactly one of registry and group_name")
+        if self.image_uri is None and self.model_source is None:
+            raise ValueError("set image_uri, or model_source to a TrainingJob trained from an image")
+        return self
 
     def to_api(self) -> dict[str, Any]:
         """The immutable part of CreateModelPackage (approval and metadata are updatable inputs)."""
-        container = _api(Image=self.image_uri, ModelDataUrl=self.model_data_url, Environment=self.environment or None)
-        inference = _api(
-            Containers=[container],
-            SupportedContentTypes=self.supported_content_types,
-            SupportedResponseMIMETypes=self.supported_response_mime_types,
-            SupportedRealtimeInferenceInstanceTypes=self.supported_realtime_inference_instance_types or None,
-            SupportedTransformInstanceTypes=self.supported_transform_instance_types or None,
+        source = self.model_source
+        # The training job's outputs are known once it completed: never None when used here.
+        given = self.model_copy(
+            update={
+                "group_name": self.registry.group_name if self.registry is not None else self.group_name,
+                "image_uri": self.image_uri if self.image_uri is not None or source is None else source.image_uri,
+                "model_data_url": self.model_data_url or (source.model_artifacts if source is not None else None),
+            }
         )
-        return _api(
-            ModelPackageGroupName=self.group_name,
-            ModelPackageDescription=self.description,
-            InferenceSpecification=inference,
-            MetadataProperties=self.metadata.to_api() if self.metadata else None,
-            ModelMetrics=self.model_metrics.to_api() if self.model_metrics else None,
-            Domain=self.domain,
-            Task=self.task,
-            SamplePayloadUrl=self.sample_payload_url,
-            SkipModelValidation="All" if self.skip_model_validation else None,
-        )
+        request = super(ModelPackageArgs, given).to_api()
+        if self.skip_model_validation:
+            request["SkipModelValidation"] = "All"
+        return request
 
 
 class ModelPackage(pulumi.ComponentResource):
     """A versioned model package in a registry, approvable in place.
 
-    Give the group as `registry=` (a ModelRegistry) or `group_name=`, and the model as
-    `model_source=` (a TrainingJob: its image and artifacts) or `image_uri=` + `model_data_url=`.
     Approval status, approval description and customer metadata change in place; any other
-    change registers a new version. An approval made outside Pulumi shows on `pulumi refresh`.
-    Packages in a group cannot carry tags (SageMaker refuses them): tag the registry.
-    A version that was approved or rejected stays in the registry when this resource is
-    destroyed or replaced (a new version registered): it is lineage that other stacks may serve
-    by ARN. `delete_approved_versions=True` deletes those too; pending versions are deleted.
-    `extra` takes any other CreateModelPackage member in snake_case (`drift_check_baselines`,
-    `model_card`, `validation_specification`...), checked like the rest.
+    change registers a new version. Packages in a group cannot carry tags (SageMaker refuses
+    them): tag the registry. Versions that were approved or rejected are kept on destroy unless
+    `delete_approved_versions=True`; pending versions are deleted.
+
+    Arguments: a `ModelPackageArgs` as `args`, or its fields as keyword arguments.
     """
 
     arn: pulumi.Output[str]
@@ -219,85 +273,28 @@ class ModelPackage(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        *,
-        registry: ModelRegistry | None = None,
-        group_name: StrInput | None = None,
-        model_source: TrainingJob | None = None,
-        image_uri: StrInput | None = None,
-        model_data_url: StrInput | None = None,
-        environment: dict[str, str] | None = None,
-        description: str | None = None,
-        supported_content_types: list[str] | None = None,
-        supported_response_mime_types: list[str] | None = None,
-        supported_realtime_inference_instance_types: list[str] | None = None,
-        supported_transform_instance_types: list[str] | None = None,
-        approval_status: str = "PendingManualApproval",
-        approval_description: str | None = None,
-        customer_metadata: Mapping[str, StrInput] | None = None,
-        metadata: ModelMetadata | None = None,
-        model_metrics: ModelMetrics | None = None,
-        domain: str | None = None,
-        task: str | None = None,
-        sample_payload_url: StrInput | None = None,
-        skip_model_validation: bool = False,
-        tags: dict[str, str] | None = None,
-        wait_timeout_seconds: int = 3600,
-        delete_approved_versions: bool = False,
-        extra: dict[str, Any] | None = None,
+        args: ModelPackageArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        args = component_args(ModelPackageArgs, args, kwargs, f"ModelPackage {name}")
         super().__init__("sagemaker:registry:ModelPackage", name, None, opts)
-        extra_request = extra_members("CreateModelPackage", extra, f"ModelPackage {name}")
-        self.declared_approval_status = approval_status
+        extra_request = extra_members("CreateModelPackage", args.extra, f"ModelPackage {name}")
+        self.declared_approval_status = args.approval_status
         """The approval this program asks for (what a production endpoint checks)."""
-        if (registry is None) == (group_name is None):
-            raise ValueError(f"ModelPackage {name}: set exactly one of registry and group_name")
-        if model_source is not None:
-            # The training job's outputs are known once it completed: never None when used here.
-            image_uri = image_uri if image_uri is not None else cast(pulumi.Output[str], model_source.image_uri)
-            model_data_url = model_data_url or cast(pulumi.Output[str], model_source.model_artifacts)
-        if image_uri is None:
-            raise ValueError(
-                f"ModelPackage {name}: set image_uri, or model_source to a TrainingJob trained from an image"
-            )
-        args = ModelPackageArgs(
-            group_name=registry.group_name if registry is not None else group_name,  # type: ignore[arg-type]
-            image_uri=image_uri,
-            model_data_url=model_data_url,
-            environment=environment or {},
-            description=description,
-            supported_content_types=supported_content_types or ["text/csv"],
-            supported_response_mime_types=supported_response_mime_types or ["text/csv"],
-            supported_realtime_inference_instance_types=supported_realtime_inference_instance_types or [],
-            supported_transform_instance_types=supported_transform_instance_types or [],
-            metadata=metadata,
-            model_metrics=model_metrics,
-            domain=domain,
-            task=task,
-            sample_payload_url=sample_payload_url,
-            skip_model_validation=skip_model_validation,
-        )
         package = ModelPackageResource(
             f"{name}-version",
             {
                 "logical_name": readable_prefix(name),
                 "request": {**args.to_api(), **extra_request},
-                "approval_status": approval_status,
-                "approval_description": approval_description,
-                "customer_metadata": dict(customer_metadata or {}),
-                "tags": tags or {},
-                "wait_timeout_seconds": wait_timeout_seconds,
+                "approval_status": args.approval_status,
+                "approval_description": args.approval_description,
+                "customer_metadata": args.customer_metadata,
+                "tags": args.tags,
+                "wait_timeout_seconds": args.wait_timeout_seconds,
                 "client_token": None,
-                "delete_approved": delete_approved_versions,
+                "delete_approved": args.delete_approved_versions,
             },
             pulumi.ResourceOptions(parent=self),
         )
-        self.arn = package.arn
-        self.version = package.version  # type: ignore[assignment]
-        self.status = package.status
-        self.approval_status = package.approval_status
-        self.group_name = package.group_name  # type: ignore[assignment]
-        self.creation_time = package.creation_time
-        self.register_outputs(
-            {"arn": self.arn, "version": self.version, "status": self.status, "approval_status": self.approval_status}
-        )
+        publish(self, package)

@@ -44,19 +44,9 @@ class MLPlatform(pulumi.ComponentResource):
         tags = {"environment": config.environment.name, **config.tags}
         kms = config.defaults.kms_key_id
 
+        # A feature group's config is FeatureGroupArgs' own fields, under the same names, plus its name.
         groups = [
-            FeatureGroup(
-                group.name,
-                record_identifier=group.record_identifier,
-                event_time=group.event_time,
-                features=group.features,
-                online_store=group.online_store,
-                offline_store=group.offline_store,
-                throughput=group.throughput,
-                description=group.description,
-                tags=tags,
-                opts=child,
-            )
+            FeatureGroup(group.name, tags=tags, opts=child, **{key: value for key, value in group if key != "name"})
             for group in config.feature_groups
         ]
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.configs import ConfigModel, Networking, StrInput, _api
-from components.core.api_model import extra_members, xform_name
+from components.configs import ComponentArgs, ConfigModel, Networking, StrInput, component_args, publish
+from components.core.api_model import extra_members, to_pulumi_args
 from components.core.naming import readable_prefix
-from components.core.service_model import Violation, shape_named, validate, validate_request
+from components.core.service_model import Violation, input_shape, shape_named, validate, validate_request
 from components.core.unknowns import contains_unknown
 from components.model_registry import ModelPackage
-from components.providers.endpoint import EndpointResource, deployment_violations
+from components.providers.endpoint import EndpointResource
 from components.roles import sagemaker_role
+from components.rules.deployment import deployment_violations
 from components.training_job import TrainingJob
 
 SERVERLESS_MEMORY = range(1024, 6145, 1024)
@@ -33,6 +34,9 @@ def _instance_type(value: str) -> str:
 class ManagedInstanceScaling(ConfigModel):
     """Let SageMaker scale a variant's instances between min and max."""
 
+    api_shape = "ProductionVariantManagedInstanceScaling"
+    api_constants: ClassVar[Mapping[str, Any]] = {"Status": "ENABLED"}
+
     min_instance_count: int = Field(ge=1)
     max_instance_count: int = Field(ge=1)
 
@@ -42,16 +46,16 @@ class ManagedInstanceScaling(ConfigModel):
             raise ValueError("min_instance_count must not exceed max_instance_count")
         return self
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "Status": "ENABLED",
-            "MinInstanceCount": self.min_instance_count,
-            "MaxInstanceCount": self.max_instance_count,
-        }
-
 
 class InstanceVariant(ConfigModel):
     """A production variant on instances."""
+
+    api_shape = "ProductionVariant"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "name": "VariantName",
+        "initial_weight": "InitialVariantWeight",
+        "routing_strategy": "RoutingConfig.RoutingStrategy",
+    }
 
     name: str = "primary"
     instance_type: str
@@ -63,21 +67,18 @@ class InstanceVariant(ConfigModel):
 
     _check_type = field_validator("instance_type")(_instance_type)
 
-    def to_api(self, model_name: Any = None) -> dict[str, Any]:
-        return _api(
-            VariantName=self.name,
-            ModelName=model_name,
-            InstanceType=self.instance_type,
-            InitialInstanceCount=self.initial_instance_count,
-            InitialVariantWeight=self.initial_weight,
-            VolumeSizeInGB=self.volume_size_in_gb,
-            ManagedInstanceScaling=self.managed_instance_scaling.to_api() if self.managed_instance_scaling else None,
-            RoutingConfig={"RoutingStrategy": self.routing_strategy} if self.routing_strategy else None,
-        )
-
 
 class ServerlessVariant(ConfigModel):
     """A serverless production variant: memory in 1 GB steps, concurrency limits."""
+
+    api_shape = "ProductionVariant"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "name": "VariantName",
+        "memory_size_in_mb": "ServerlessConfig.MemorySizeInMB",
+        "max_concurrency": "ServerlessConfig.MaxConcurrency",
+        "provisioned_concurrency": "ServerlessConfig.ProvisionedConcurrency",
+        "initial_weight": "InitialVariantWeight",
+    }
 
     name: str = "primary"
     memory_size_in_mb: int = 2048
@@ -98,25 +99,19 @@ class ServerlessVariant(ConfigModel):
             raise ValueError("provisioned_concurrency must not exceed max_concurrency")
         return self
 
-    def to_api(self, model_name: Any = None) -> dict[str, Any]:
-        serverless = _api(
-            MemorySizeInMB=self.memory_size_in_mb,
-            MaxConcurrency=self.max_concurrency,
-            ProvisionedConcurrency=self.provisioned_concurrency,
-        )
-        return _api(
-            VariantName=self.name,
-            ModelName=model_name,
-            InitialVariantWeight=self.initial_weight,
-            ServerlessConfig=serverless,
-        )
-
 
 Variant = InstanceVariant | ServerlessVariant
 
 
 class DataCapture(ConfigModel):
     """Capture a sample of requests and responses to S3."""
+
+    api_shape = "DataCaptureConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "sampling_percentage": "InitialSamplingPercentage",
+        "capture_modes": "CaptureOptions[].CaptureMode",
+    }
+    api_constants: ClassVar[Mapping[str, Any]] = {"EnableCapture": True}
 
     destination_s3_uri: StrInput
     sampling_percentage: int = Field(default=100, ge=0, le=100)
@@ -125,18 +120,19 @@ class DataCapture(ConfigModel):
     )
     kms_key_id: StrInput | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        return _api(
-            EnableCapture=True,
-            InitialSamplingPercentage=self.sampling_percentage,
-            DestinationS3Uri=self.destination_s3_uri,
-            KmsKeyId=self.kms_key_id,
-            CaptureOptions=[{"CaptureMode": mode} for mode in self.capture_modes],
-        )
-
 
 class AsyncInference(ConfigModel):
     """Asynchronous inference: where results and failures go, and whom to notify."""
+
+    api_shape = "AsyncInferenceConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "s3_output_path": "OutputConfig.S3OutputPath",
+        "s3_failure_path": "OutputConfig.S3FailurePath",
+        "success_topic": "OutputConfig.NotificationConfig.SuccessTopic",
+        "error_topic": "OutputConfig.NotificationConfig.ErrorTopic",
+        "max_concurrent_invocations_per_instance": "ClientConfig.MaxConcurrentInvocationsPerInstance",
+        "kms_key_id": "OutputConfig.KmsKeyId",
+    }
 
     s3_output_path: StrInput
     s3_failure_path: StrInput | None = None
@@ -145,20 +141,15 @@ class AsyncInference(ConfigModel):
     max_concurrent_invocations_per_instance: int | None = Field(default=None, ge=1, le=1000)
     kms_key_id: StrInput | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        notification = _api(SuccessTopic=self.success_topic, ErrorTopic=self.error_topic)
-        output = _api(
-            S3OutputPath=self.s3_output_path,
-            S3FailurePath=self.s3_failure_path,
-            KmsKeyId=self.kms_key_id,
-            NotificationConfig=notification or None,
-        )
-        client = _api(MaxConcurrentInvocationsPerInstance=self.max_concurrent_invocations_per_instance)
-        return _api(OutputConfig=output, ClientConfig=client or None)
-
 
 class TrafficShift(ConfigModel):
     """How blue/green moves traffic: all at once, a canary first, or in linear steps (% of capacity)."""
+
+    api_shape = "TrafficRoutingConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "canary_percent": "CanarySize.Value",
+        "linear_step_percent": "LinearStepSize.Value",
+    }
 
     type: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"] = "ALL_AT_ONCE"
     wait_interval_in_seconds: int = Field(default=300, ge=0, le=3600)
@@ -174,65 +165,113 @@ class TrafficShift(ConfigModel):
         return self
 
     def to_api(self) -> dict[str, Any]:
-        def size(percent: int | None) -> dict[str, Any] | None:
-            return {"Type": "CAPACITY_PERCENT", "Value": percent} if percent is not None else None
-
-        return _api(
-            Type=self.type,
-            WaitIntervalInSeconds=self.wait_interval_in_seconds,
-            CanarySize=size(self.canary_percent) if self.type == "CANARY" else None,
-            LinearStepSize=size(self.linear_step_percent) if self.type == "LINEAR" else None,
-        )
+        # Sizes are in % of capacity, and only the chosen type's size is sent (SageMaker refuses the other).
+        api = super().to_api()
+        for kind, member in (("CANARY", "CanarySize"), ("LINEAR", "LinearStepSize")):
+            if self.type != kind:
+                api.pop(member, None)
+            elif member in api:
+                api[member]["Type"] = "CAPACITY_PERCENT"
+        return api
 
 
 class BlueGreen(ConfigModel):
     """Blue/green deployment with traffic shifting and auto-rollback alarms."""
+
+    api_shape = "DeploymentConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "traffic": "BlueGreenUpdatePolicy.TrafficRoutingConfiguration",
+        "termination_wait_in_seconds": "BlueGreenUpdatePolicy.TerminationWaitInSeconds",
+        "maximum_execution_timeout_in_seconds": "BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+        "rollback_alarms": "AutoRollbackConfiguration.Alarms[].AlarmName",
+    }
 
     traffic: TrafficShift = Field(default_factory=TrafficShift)
     termination_wait_in_seconds: int | None = Field(default=None, ge=0, le=3600)
     maximum_execution_timeout_in_seconds: int | None = Field(default=None, ge=600, le=28800)
     rollback_alarms: list[str] = Field(default_factory=list, max_length=10)
 
-    def to_api(self) -> dict[str, Any]:
-        policy = _api(
-            TrafficRoutingConfiguration=self.traffic.to_api(),
-            TerminationWaitInSeconds=self.termination_wait_in_seconds,
-            MaximumExecutionTimeoutInSeconds=self.maximum_execution_timeout_in_seconds,
-        )
-        return _api(BlueGreenUpdatePolicy=policy, AutoRollbackConfiguration=_alarms(self.rollback_alarms))
-
 
 class RollingUpdate(ConfigModel):
     """Rolling deployment in batches (% of capacity), with auto-rollback alarms."""
+
+    api_shape = "DeploymentConfig"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "batch_percent": "RollingUpdatePolicy.MaximumBatchSize.Value",
+        "wait_interval_in_seconds": "RollingUpdatePolicy.WaitIntervalInSeconds",
+        "maximum_execution_timeout_in_seconds": "RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+        "rollback_alarms": "AutoRollbackConfiguration.Alarms[].AlarmName",
+    }
+    api_constants: ClassVar[Mapping[str, Any]] = {"RollingUpdatePolicy.MaximumBatchSize.Type": "CAPACITY_PERCENT"}
 
     batch_percent: int = Field(default=25, ge=5, le=50)
     wait_interval_in_seconds: int = Field(default=300, ge=0, le=3600)
     maximum_execution_timeout_in_seconds: int | None = Field(default=None, ge=600, le=28800)
     rollback_alarms: list[str] = Field(default_factory=list, max_length=10)
 
-    def to_api(self) -> dict[str, Any]:
-        policy = _api(
-            MaximumBatchSize={"Type": "CAPACITY_PERCENT", "Value": self.batch_percent},
-            WaitIntervalInSeconds=self.wait_interval_in_seconds,
-            MaximumExecutionTimeoutInSeconds=self.maximum_execution_timeout_in_seconds,
-        )
-        return _api(RollingUpdatePolicy=policy, AutoRollbackConfiguration=_alarms(self.rollback_alarms))
+
+def describe_approval(package_arn: str) -> str:
+    """The live ModelApprovalStatus of a package (used only for production stacks)."""
+    import boto3  # noqa: PLC0415 - only production stacks that serve a package ARN pay for it
+
+    return boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)["ModelApprovalStatus"]
 
 
-def _alarms(names: list[str]) -> dict[str, Any] | None:
-    return {"Alarms": [{"AlarmName": name} for name in names]} if names else None
+ModelSource = ModelPackage | TrainingJob | str
 
 
-class ModelEndpointArgs(ConfigModel):
-    """Everything ModelEndpoint validates before it registers a resource."""
+class ModelEndpointArgs(ComponentArgs):
+    """Everything a ModelEndpoint takes; all of it is validated before any resource is registered."""
 
+    api_shape = "CreateEndpointConfigInput"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "variants": "ProductionVariants",
+        "shadow_variant": "ShadowProductionVariants[]",
+        "data_capture": "DataCaptureConfig",
+        "async_inference": "AsyncInferenceConfig",
+    }
+    # The endpoint config is one of three resources: these go to the model, the endpoint, or the checks.
+    api_overrides = frozenset(
+        {
+            "model_source",
+            "role_arn",
+            "image_uri",
+            "environment",
+            "networking",
+            "deployment",
+            "production",
+            "retry_failed_config",
+            "tags",
+            "approval_lookup",
+            "config_extra",
+        }
+    )
+
+    model_source: ModelSource
+    """A ModelPackage, a model package ARN, or a TrainingJob (with its image or `image_uri`)."""
     variants: list[Variant] = Field(min_length=1, max_length=10)
+    role_arn: StrInput | None = None
+    """The model's execution role (default: a least-privilege hosting role)."""
+    image_uri: StrInput | None = None
+    """The serving image for a TrainingJob source (default: the job's training image)."""
     shadow_variant: InstanceVariant | None = None
     deployment: BlueGreen | RollingUpdate | None = None
     data_capture: DataCapture | None = None
     async_inference: AsyncInference | None = None
     kms_key_id: StrInput | None = None
     networking: Networking | None = None
+    environment: dict[str, StrInput] = Field(default_factory=dict)
+    """The container's environment; values may be Pulumi secrets (pulumi-aws keeps them encrypted)."""
+    production: bool = False
+    """Serve only an Approved package: anything else is refused before anything is created."""
+    retry_failed_config: bool = False
+    """Re-apply an endpoint config that already failed to deploy (refused by default)."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    approval_lookup: Callable[[str], str] = describe_approval
+    """How a production stack reads a package ARN's approval (default: DescribeModelPackage)."""
+    config_extra: dict[str, Any] = Field(default_factory=dict)
+    """Other CreateEndpointConfig members in snake_case (`explainer_config`, `metrics_config`...),
+    validated with the config; pulumi-aws must support them too."""
 
     # Cross-field rules are field validators, so each refusal is located at the field to fix; a
     # later field sees the earlier ones in `info.data` (absent if they failed: reported there).
@@ -266,34 +305,29 @@ class ModelEndpointArgs(ConfigModel):
         return value
 
     def config_request(self, model_name: Any) -> dict[str, Any]:
-        """CreateEndpointConfig, without the name and tags."""
-        return _api(
-            ProductionVariants=[variant.to_api(model_name) for variant in self.variants],
-            ShadowProductionVariants=[self.shadow_variant.to_api(model_name)] if self.shadow_variant else None,
-            DataCaptureConfig=self.data_capture.to_api() if self.data_capture else None,
-            AsyncInferenceConfig=self.async_inference.to_api() if self.async_inference else None,
-            KmsKeyId=self.kms_key_id,
-        )
+        """CreateEndpointConfig serving `model_name` from every variant, without the name and tags."""
+        request = self.to_api()
+        for variant in [*request["ProductionVariants"], *request.get("ShadowProductionVariants", [])]:
+            variant["ModelName"] = model_name
+        return request
+
+    def container(self) -> dict[str, Any]:
+        """CreateModel's PrimaryContainer: the package, or the training job's image and artifacts."""
+        source = self.model_source
+        if isinstance(source, ModelPackage | str):
+            members = {"ModelPackageName": source.arn if isinstance(source, ModelPackage) else source}
+        else:
+            image = self.image_uri if self.image_uri is not None else source.image_uri
+            members = {"Image": image, "ModelDataUrl": source.model_artifacts}
+        return {**members, "Environment": self.environment} if self.environment else members
 
 
-PULUMI_NAMES = {"routing_config": "routing_configs", "kms_key_id": "kms_key_arn"}
-
-
-def to_pulumi_args(api: Any, top: bool = True) -> Any:
-    """An API dict as pulumi-aws arguments: snake_case keys (its own names where they differ)."""
-    if isinstance(api, list):
-        return [to_pulumi_args(item, top=False) for item in api]
-    if not isinstance(api, dict):
-        return api
-    converted = {}
-    for key, value in api.items():
-        name = xform_name(key)
-        if name == "routing_config" or (top and name == "kms_key_id"):
-            name = PULUMI_NAMES[name]
-        converted[name] = (
-            [to_pulumi_args(value, top=False)] if name == "routing_configs" else to_pulumi_args(value, False)
-        )
-    return converted
+ENDPOINT_CONFIGURATION_NAMES = {
+    "KmsKeyId": "kms_key_arn",
+    "ProductionVariants[].RoutingConfig": "routing_configs[]",
+    "ShadowProductionVariants[].RoutingConfig": "routing_configs[]",
+}
+"""Where pulumi-aws's EndpointConfiguration does not take botocore's snake_case of a member."""
 
 
 class EndpointConfigError(ValueError):
@@ -305,25 +339,14 @@ def _raise_on(violations: list[Violation], what: str) -> None:
         raise EndpointConfigError(f"{what}: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
 
 
-def describe_approval(package_arn: str) -> str:
-    """The live ModelApprovalStatus of a package (used only for production stacks)."""
-    import boto3  # noqa: PLC0415 - only production stacks that serve a package ARN pay for it
-
-    return boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)["ModelApprovalStatus"]
-
-
-ModelSource = ModelPackage | TrainingJob | str
-
-
 class ModelEndpoint(pulumi.ComponentResource):
     """A model, an auto-named immutable endpoint config, and an endpoint deployed with guardrails.
 
-    `model_source` is a ModelPackage, a model package ARN, or a TrainingJob (with its image or
-    `image_uri`). A new config is created before the endpoint moves to it, and the old config is
-    deleted only after; a deployment SageMaker rolls back fails `pulumi up` with the reason. With
+    A new config is created before the endpoint moves to it, and the old config is deleted only
+    after; a deployment SageMaker rolls back fails `pulumi up` with the reason. With
     `production=True`, a package that is not Approved is refused before anything is created.
-    `config_extra` takes other CreateEndpointConfig members in snake_case (`explainer_config`,
-    `metrics_config`...), validated with the config; pulumi-aws must support them too.
+
+    Arguments: a `ModelEndpointArgs` as `args`, or its fields as keyword arguments.
     """
 
     endpoint_name: pulumi.Output[str]
@@ -342,37 +365,14 @@ class ModelEndpoint(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        *,
-        model_source: ModelSource,
-        variants: list[Variant],
-        role_arn: StrInput | None = None,
-        image_uri: StrInput | None = None,
-        shadow_variant: InstanceVariant | None = None,
-        deployment: BlueGreen | RollingUpdate | None = None,
-        data_capture: DataCapture | None = None,
-        async_inference: AsyncInference | None = None,
-        kms_key_id: StrInput | None = None,
-        networking: Networking | None = None,
-        environment: Mapping[str, StrInput] | None = None,
-        production: bool = False,
-        retry_failed_config: bool = False,
-        tags: dict[str, str] | None = None,
-        approval_lookup: Callable[[str], str] = describe_approval,
-        config_extra: dict[str, Any] | None = None,
+        args: ModelEndpointArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        args = component_args(ModelEndpointArgs, args, kwargs, f"ModelEndpoint {name}")
         super().__init__("sagemaker:serving:ModelEndpoint", name, None, opts)
-        extra_config = extra_members("CreateEndpointConfig", config_extra, f"ModelEndpoint {name}")
-        args = ModelEndpointArgs(
-            variants=variants,
-            shadow_variant=shadow_variant,
-            deployment=deployment,
-            data_capture=data_capture,
-            async_inference=async_inference,
-            kms_key_id=kms_key_id,
-            networking=networking,
-        )
-        deployment_config = deployment.to_api() if deployment else None
+        extra_config = extra_members("CreateEndpointConfig", args.config_extra, f"ModelEndpoint {name}")
+        deployment_config = args.deployment.to_api() if args.deployment else None
         if deployment_config and not contains_unknown(deployment_config):
             _raise_on(deployment_violations(deployment_config), f"ModelEndpoint {name}: deployment")
         request = {**args.config_request("model-placeholder"), **extra_config}
@@ -381,29 +381,36 @@ class ModelEndpoint(pulumi.ComponentResource):
                 validate_request("CreateEndpointConfig", {**request, "EndpointConfigName": "x"})[1],
                 f"ModelEndpoint {name}: endpoint config",
             )
-        if production:
-            _require_approved(name, model_source, approval_lookup)
+        if args.production:
+            _require_approved(name, args.model_source, args.approval_lookup)
 
         child = pulumi.ResourceOptions(parent=self)
-        container = self._container(name, model_source, image_uri, environment)
         # Without a role: least privilege for hosting (read artifacts, pull images, write logs).
         execution_role = (
-            role_arn if role_arn is not None else sagemaker_role(name, json.dumps(HOSTING_POLICY), child).arn
+            args.role_arn if args.role_arn is not None else sagemaker_role(name, json.dumps(HOSTING_POLICY), child).arn
         )
         network = args.networking.to_api() if args.networking else {}
         model = aws.sagemaker.Model(
             f"{name}-model",
-            execution_role_arn=execution_role,
-            primary_container=cast(aws.sagemaker.ModelPrimaryContainerArgsDict, container),
-            vpc_config=to_pulumi_args(network.get("VpcConfig")) if network.get("VpcConfig") else None,
-            enable_network_isolation=network.get("EnableNetworkIsolation"),
-            tags=tags or None,
+            **to_pulumi_args(
+                {
+                    "ExecutionRoleArn": execution_role,
+                    "PrimaryContainer": args.container(),
+                    **{key: value for key, value in network.items() if key in MODEL_NETWORK_MEMBERS},
+                },
+                input_shape("CreateModel"),
+            ),
+            tags=args.tags or None,
             opts=child,
         )
         config = aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
-            **to_pulumi_args({**args.config_request(model.name), **extra_config}),
-            tags=tags or None,
+            **to_pulumi_args(
+                {**args.config_request(model.name), **extra_config},
+                input_shape("CreateEndpointConfig"),
+                ENDPOINT_CONFIGURATION_NAMES,
+            ),
+            tags=args.tags or None,
             opts=child,
         )
         endpoint = EndpointResource(
@@ -412,35 +419,16 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "endpoint_name": readable_prefix(name, 63),
                 "endpoint_config_name": config.name,
                 "deployment_config": deployment_config,
-                "retry_failed_config": retry_failed_config,
-                "tags": tags or {},
+                "retry_failed_config": args.retry_failed_config,
+                "tags": args.tags,
             },
             child,
         )
-        self.endpoint_name = endpoint.endpoint_name
-        self.endpoint_arn = endpoint.endpoint_arn
-        self.endpoint_config_name = endpoint.endpoint_config_name
-        self.status = endpoint.status
-        self.model_name = model.name
-        self.variants = endpoint.variants
-        self.register_outputs(
-            {
-                "endpoint_name": self.endpoint_name,
-                "endpoint_arn": self.endpoint_arn,
-                "endpoint_config_name": self.endpoint_config_name,
-                "model_name": self.model_name,
-            }
-        )
+        publish(self, endpoint, model_name=model.name)
 
-    @staticmethod
-    def _container(
-        name: str, source: ModelSource, image_uri: StrInput | None, environment: Mapping[str, StrInput] | None
-    ) -> dict[str, Any]:
-        if isinstance(source, ModelPackage | str):
-            package_arn = source.arn if isinstance(source, ModelPackage) else source
-            return _api(model_package_name=package_arn, environment=dict(environment or {}) or None)
-        image = image_uri if image_uri is not None else source.image_uri
-        return _api(image=image, model_data_url=source.model_artifacts, environment=dict(environment or {}) or None)
+
+MODEL_NETWORK_MEMBERS = ("VpcConfig", "EnableNetworkIsolation")
+"""What of Networking a hosted model takes (inter-container encryption is for training)."""
 
 
 HOSTING_POLICY = {

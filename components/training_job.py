@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 from pydantic import Field, model_validator
 
 from components.configs import (
     CheckpointConfig,
+    ComponentArgs,
     Compute,
-    ConfigModel,
     InputData,
     MetricDefinition,
     Networking,
@@ -20,6 +20,8 @@ from components.configs import (
     RetryStrategy,
     StoppingCondition,
     StrInput,
+    component_args,
+    publish,
 )
 from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
@@ -33,12 +35,30 @@ def supports_volume_kms(instance_type: str) -> bool:
     return not INSTANCE_STORAGE.match(instance_type)
 
 
-class TrainingJobArgs(ConfigModel):
+class TrainingJobArgs(ComponentArgs):
     """Everything a training job takes, as the SageMaker SDK v3 names it."""
 
+    api_shape = "CreateTrainingJobRequest"
+    api_names: ClassVar[Mapping[str, str]] = {
+        "image_uri": "AlgorithmSpecification.TrainingImage",
+        "algorithm_name": "AlgorithmSpecification.AlgorithmName",
+        "training_input_mode": "AlgorithmSpecification.TrainingInputMode",
+        "metric_definitions": "AlgorithmSpecification.MetricDefinitions",
+        "compute": "ResourceConfig",
+        "input_data": "InputDataConfig",
+        "hyperparameters": "HyperParameters",
+        "networking": "",
+    }
+    api_overrides = frozenset(
+        {"kms_key_id", "tags", "name_prefix", "retrain_token", "wait_for_completion", "wait_timeout_seconds", "extra"}
+    )
+
     image_uri: StrInput | None = None
+    """The training image (ECR URI); or give `algorithm_name`."""
     algorithm_name: str | None = None
+    """A SageMaker or marketplace algorithm; or give `image_uri`."""
     role_arn: StrInput
+    """The execution role SageMaker assumes."""
     compute: Compute
     output_data_config: OutputDataConfig
     input_data: list[InputData] = Field(default_factory=list)
@@ -46,7 +66,10 @@ class TrainingJobArgs(ConfigModel):
     hyperparameters: dict[str, StrInput] = Field(default_factory=dict)
     """Values may be secrets, like `environment`'s."""
     environment: dict[str, StrInput] = Field(default_factory=dict)
-    """Values may be secrets (`config.require_secret(...)`): they stay encrypted in the state."""
+    """Values may be secrets (`config.require_secret(...)`): they stay encrypted in the state, and
+    are left out of the job's content-addressed name, so the name tells nothing about them. A
+    change of a secret value alone therefore does not retrain: it is stored, and the next training
+    (any other change, or `retrain_token`) uses it."""
     networking: Networking | None = None
     checkpoint_config: CheckpointConfig | None = None
     retry_strategy: RetryStrategy | None = None
@@ -54,6 +77,21 @@ class TrainingJobArgs(ConfigModel):
     training_input_mode: str = "File"
     kms_key_id: StrInput | None = None
     """One key for output and volume (where the instance type allows a volume key)."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Tags of the job; they change in place."""
+    name_prefix: str | None = None
+    """The readable start of the job's name (default: from the component's name)."""
+    retrain_token: str = ""
+    """Change it to train again with the same inputs."""
+    wait_for_completion: bool = True
+    """False returns as soon as the job has started (outputs such as `model_artifacts` then fill
+    in on `pulumi refresh`)."""
+    wait_timeout_seconds: int | None = None
+    """How long `pulumi up` waits for the job (default: its stopping condition plus a margin)."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Any other CreateTrainingJob member in snake_case (`debug_rule_configurations`,
+    `profiler_config`, `experiment_config`...); unknown names are refused by the component, values
+    by the provider's check. A member given here replaces the one the arguments built."""
 
     @model_validator(mode="after")
     def _image_or_algorithm(self) -> TrainingJobArgs:
@@ -63,41 +101,17 @@ class TrainingJobArgs(ConfigModel):
 
     def to_api(self) -> dict[str, Any]:
         """The CreateTrainingJob request, without the name and tags the provider sets."""
-        algorithm: dict[str, Any] = {"TrainingInputMode": self.training_input_mode}
-        algorithm.update(
-            {"TrainingImage": self.image_uri} if self.image_uri else {"AlgorithmName": self.algorithm_name}
-        )
-        if self.metric_definitions:
-            algorithm["MetricDefinitions"] = [metric.to_api() for metric in self.metric_definitions]
-        resources = self.compute.to_api()
-        output = self.output_data_config.to_api()
+        request = super().to_api()
+        if self.compute.enable_managed_spot_training:
+            request["EnableManagedSpotTraining"] = True
         if self.kms_key_id is not None:
-            output.setdefault("KmsKeyId", self.kms_key_id)
+            # One key fills the output's and the volume's where they have none; the volume's only
+            # where every instance type allows a volume key.
+            request["OutputDataConfig"].setdefault("KmsKeyId", self.kms_key_id)
             types = [self.compute.instance_type] if self.compute.instance_type else []
             types += [group.instance_type for group in self.compute.instance_groups or []]
             if all(supports_volume_kms(t) for t in types):
-                resources.setdefault("VolumeKmsKeyId", self.kms_key_id)
-        request: dict[str, Any] = {
-            "AlgorithmSpecification": algorithm,
-            "RoleArn": self.role_arn,
-            "OutputDataConfig": output,
-            "ResourceConfig": resources,
-            "StoppingCondition": self.stopping_condition.to_api(),
-        }
-        if self.input_data:
-            request["InputDataConfig"] = [channel.to_api() for channel in self.input_data]
-        if self.hyperparameters:
-            request["HyperParameters"] = self.hyperparameters
-        if self.environment:
-            request["Environment"] = self.environment
-        if self.compute.enable_managed_spot_training:
-            request["EnableManagedSpotTraining"] = True
-        if self.networking is not None:
-            request.update(self.networking.to_api())
-        if self.checkpoint_config is not None:
-            request["CheckpointConfig"] = self.checkpoint_config.to_api()
-        if self.retry_strategy is not None:
-            request["RetryStrategy"] = self.retry_strategy.to_api()
+                request["ResourceConfig"].setdefault("VolumeKmsKeyId", self.kms_key_id)
         return request
 
 
@@ -118,17 +132,9 @@ class TrainingJob(pulumi.ComponentResource):
     an interruption adopts the running job instead of starting a second one. `pulumi up` waits
     for the job (phase-aware polling) and fails with SageMaker's FailureReason if it fails. Any
     change of the request trains a new job; tags change in place. To retrain with the same
-    inputs, change `retrain_token`. Pass `wait_for_completion=False` to return as soon as the
-    job has started (outputs such as `model_artifacts` then fill in on `pulumi refresh`).
+    inputs, change `retrain_token`.
 
-    Hyperparameter and environment values may be Pulumi secrets: they stay encrypted in the state
-    and `[secret]` in diffs, and are left out of the job's content-addressed name, so the name
-    tells nothing about them. A change of a secret value alone therefore does not retrain: it is
-    stored, and the next training (any other change, or `retrain_token`) uses it.
-
-    `extra` takes any other CreateTrainingJob member in snake_case (`debug_rule_configurations`,
-    `profiler_config`, `experiment_config`...); unknown names are refused here, values by the
-    provider's check. A member given in `extra` replaces the one the arguments built.
+    Arguments: a `TrainingJobArgs` as `args`, or its fields as keyword arguments.
     """
 
     arn: pulumi.Output[str]
@@ -155,58 +161,22 @@ class TrainingJob(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        *,
-        role_arn: StrInput,
-        compute: Compute,
-        output_data_config: OutputDataConfig,
-        image_uri: StrInput | None = None,
-        algorithm_name: str | None = None,
-        input_data: list[InputData] | None = None,
-        stopping_condition: StoppingCondition | None = None,
-        hyperparameters: Mapping[str, StrInput] | None = None,
-        environment: Mapping[str, StrInput] | None = None,
-        networking: Networking | None = None,
-        checkpoint_config: CheckpointConfig | None = None,
-        retry_strategy: RetryStrategy | None = None,
-        metric_definitions: list[MetricDefinition] | None = None,
-        training_input_mode: str = "File",
-        kms_key_id: StrInput | None = None,
-        tags: dict[str, str] | None = None,
-        name_prefix: str | None = None,
-        retrain_token: str = "",
-        wait_for_completion: bool = True,
-        wait_timeout_seconds: int | None = None,
-        extra: dict[str, Any] | None = None,
+        args: TrainingJobArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        args = component_args(TrainingJobArgs, args, kwargs, f"TrainingJob {name}")
         super().__init__("sagemaker:training:TrainingJob", name, None, opts)
-        extra_request = extra_members("CreateTrainingJob", extra, f"TrainingJob {name}")
-        args = TrainingJobArgs(
-            image_uri=image_uri,
-            algorithm_name=algorithm_name,
-            role_arn=role_arn,
-            compute=compute,
-            output_data_config=output_data_config,
-            input_data=input_data or [],
-            stopping_condition=stopping_condition or StoppingCondition(),
-            hyperparameters=dict(hyperparameters or {}),
-            environment=dict(environment or {}),
-            networking=networking,
-            checkpoint_config=checkpoint_config,
-            retry_strategy=retry_strategy,
-            metric_definitions=metric_definitions or [],
-            training_input_mode=training_input_mode,
-            kms_key_id=kms_key_id,
-        )
+        extra_request = extra_members("CreateTrainingJob", args.extra, f"TrainingJob {name}")
         job = TrainingJobResource(
             f"{name}-job",
             {
-                "name_prefix": name_prefix if name_prefix is not None else readable_prefix(name),
+                "name_prefix": args.name_prefix if args.name_prefix is not None else readable_prefix(name),
                 "request": {**args.to_api(), **extra_request},
-                "tags": tags or {},
-                "retrain_token": retrain_token,
-                "wait_for_completion": wait_for_completion,
-                "wait_timeout_seconds": wait_timeout_seconds,
+                "tags": args.tags,
+                "retrain_token": args.retrain_token,
+                "wait_for_completion": args.wait_for_completion,
+                "wait_timeout_seconds": args.wait_timeout_seconds,
                 "training_job_name": None,
                 "secret_members": pulumi.Output.from_input(
                     secret_members({"HyperParameters": args.hyperparameters, "Environment": args.environment})
@@ -214,21 +184,4 @@ class TrainingJob(pulumi.ComponentResource):
             },
             pulumi.ResourceOptions(parent=self),
         )
-        self.arn = job.arn
-        self.image_uri = pulumi.Output.from_input(image_uri)
-        self.training_job_name = job.training_job_name
-        self.status = job.status
-        self.secondary_status = job.secondary_status
-        self.model_artifacts = job.model_artifacts
-        self.failure_reason = job.failure_reason
-        self.billable_time_in_seconds = job.billable_time_in_seconds
-        self.training_time_in_seconds = job.training_time_in_seconds
-        self.final_metrics = job.final_metrics
-        self.register_outputs(
-            {
-                "arn": self.arn,
-                "training_job_name": self.training_job_name,
-                "status": self.status,
-                "model_artifacts": self.model_artifacts,
-            }
-        )
+        publish(self, job, image_uri=pulumi.Output.from_input(args.image_uri))

@@ -57,8 +57,10 @@ def test_component_owns_one_dynamic_training_job() -> None:
     assert child.name == "churn-train-job"
     assert child.inputs["name_prefix"] == "churn-train"
     assert child.inputs["tags"] == {"team": "ml"}
+    # Every declared output is registered; under mocks, those the provider did not report are absent.
     assert component.outputs == {
         "arn": "arn:aws:mock:us-west-2:123456789012:trainingjob/churn-train-job",
+        "image_uri": IMAGE,
         "training_job_name": "churn-train-0123456789ab",
         "status": "Completed",
         "model_artifacts": "s3://m.tar.gz",

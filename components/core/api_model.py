@@ -1,21 +1,23 @@
-"""SageMaker requests in snake_case, as the SageMaker SDK v3 names their fields.
+"""The one name rule between our snake_case and SageMaker's API: botocore's own.
 
-`from_api` turns a boto3 request (PascalCase) into the snake_case form users write
-(`resource_config.volume_size_in_gb`); `to_api` turns it back, checking every field against
-botocore's shape for the operation and naming the exact path of any field it does not know.
-Both walk the service model, so every member of every shape is covered without retyping it,
-and the round trip is exact (map keys such as hyperparameter names are kept as written).
-
-This is the typed escape hatch of the components: what their ergonomic arguments cannot say
-(debugger rules, instance pools, explainer configs...) goes in `extra=` in this form.
+A snake_case name is the member whose botocore snake_case (`xform_name`) it is, looked up in the
+member's shape (`volume_size_in_gb` is `ResourceConfig.VolumeSizeInGB`), so no name is retyped.
+Three translations use it, each walking the service model:
+- the argument models' `to_api()` (`components.configs`), field by field;
+- `to_api` here, for the components' `extra=` escape hatch (what their ergonomic arguments cannot
+  say: debugger rules, instance pools, explainer configs...), naming the exact path of any field
+  its shape does not know; `from_api` is its inverse (map keys such as hyperparameter names are
+  kept as written, so the round trip is exact);
+- `to_pulumi_args`, from the API's form to pulumi-aws's arguments, with pulumi-aws's exceptions.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from .service_model import Violation, input_shape, validate
+from .service_model import Violation, input_shape
 
 if TYPE_CHECKING:
     # Types only: shapes are told apart by `type_name`, so `import components` loads no botocore.
@@ -30,7 +32,7 @@ def xform_name(name: str) -> str:
 
 
 @functools.cache
-def _snake_members(shape: StructureShape) -> dict[str, str]:
+def snake_members(shape: StructureShape) -> dict[str, str]:
     """snake_case name -> API member name, for one structure."""
     return {xform_name(member): member for member in cast("dict[str, Shape]", shape.members)}
 
@@ -53,7 +55,7 @@ def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violatio
     """A snake_case value as boto3 wants it, with a violation for every field the shape lacks."""
     if shape.type_name == "structure" and isinstance(value, dict):
         structure = cast("StructureShape", shape)
-        names = _snake_members(structure)
+        names = snake_members(structure)
         members = cast("dict[str, Shape]", structure.members)
         converted: dict[str, Any] = {}
         violations: list[Violation] = []
@@ -76,19 +78,31 @@ def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violatio
     return value, []
 
 
-def parse_request(operation: str, request: dict[str, Any]) -> dict[str, Any]:
-    """A boto3 request of `operation` in snake_case."""
-    return cast(dict[str, Any], from_api(request, input_shape(operation)))
+def to_pulumi_args(value: Any, shape: Shape, names: Mapping[str, str] | None = None, path: str = "") -> Any:
+    """An API value as pulumi-aws arguments: each member by botocore's snake_case of its name.
 
-
-def build_request(operation: str, fields: dict[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
-    """The boto3 request from snake_case fields: unknown fields and broken constraints named."""
-    shape = input_shape(operation)
-    request, violations = to_api(fields, shape)
-    if violations:
-        return cast(dict[str, Any], request), violations
-    normalized, found = validate(request, shape)
-    return cast(dict[str, Any], normalized), found
+    `names` holds pulumi-aws's exceptions, by API path (`ProductionVariants[].RoutingConfig`):
+    its own name for the member, ending in `[]` where pulumi-aws wants a list of the one
+    structure the API has. Map keys (environment variables) and Pulumi Outputs pass as they are.
+    """
+    if isinstance(value, dict) and shape.type_name == "structure":
+        members = cast("dict[str, Shape]", cast("StructureShape", shape).members)
+        converted: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            where = f"{path}.{key}" if path else key
+            name = (names or {}).get(where, xform_name(key))
+            arg = to_pulumi_args(item, members[key], names, where) if key in members else item
+            if name.endswith("[]"):
+                name, arg = name.removesuffix("[]"), [arg]
+            converted[name] = arg
+        return converted
+    if isinstance(value, list) and shape.type_name == "list":
+        member = cast("Shape", cast("ListShape", shape).member)
+        return [to_pulumi_args(item, member, names, f"{path}[]") for item in cast(list[Any], value)]
+    if isinstance(value, dict) and shape.type_name == "map":
+        value_shape = cast("Shape", cast("MapShape", shape).value)
+        return {key: to_pulumi_args(item, value_shape, names, f"{path}.{key}") for key, item in value.items()}
+    return value
 
 
 def extra_members(operation: str, fields: dict[str, Any] | None, owner: str) -> dict[str, Any]:
@@ -103,27 +117,3 @@ def extra_members(operation: str, fields: dict[str, Any] | None, owner: str) -> 
     if violations:
         raise ValueError(f"{owner}: extra: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
     return cast(dict[str, Any], request)
-
-
-def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
-    """Paths where two requests differ, including int-vs-float (2 is not 2.0 here)."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        found = []
-        for key in sorted(set(expected) | set(actual), key=str):
-            where = f"{path}.{key}" if path else str(key)
-            if key not in actual:
-                found.append(f"{where}: missing")
-            elif key not in expected:
-                found.append(f"{where}: unexpected")
-            else:
-                found += differences(expected[key], actual[key], where)
-        return found
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
-        return [
-            f
-            for index, (a, b) in enumerate(zip(expected, actual, strict=True))
-            for f in differences(a, b, f"{path}[{index}]")
-        ]
-    if type(expected) is not type(actual) or expected != actual:
-        return [f"{path}: {expected!r} != {actual!r}"]
-    return []
