@@ -189,7 +189,9 @@ class ModelPackageArgs(ComponentArgs):
     model_source: TrainingJob | None = None
     image_uri: StrInput | None = None
     model_data_url: StrInput | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, StrInput] = Field(default_factory=dict)
+    """The serving container's environment. Values may be Outputs of other resources, but not
+    secrets: see `not_secret`."""
     description: str | None = None
     supported_content_types: list[str] = Field(default_factory=lambda: ["text/csv"])
     supported_response_mime_types: list[str] = Field(default_factory=lambda: ["text/csv"])
@@ -246,6 +248,24 @@ class ModelPackageArgs(ComponentArgs):
         return request
 
 
+def not_secret(where: str, value: pulumi.Output[str]) -> pulumi.Output[str]:
+    """`value`, or an error if it is a Pulumi secret: a package's container environment is part of
+    the version itself. It is fixed for the version's lifetime, readable by every account the
+    registry is shared with (DescribeModelPackage), and its request is what the ClientToken is
+    derived from, so no part of it could stay encrypted. Secrets belong to the deployment."""
+
+    async def refuse_secret() -> None:
+        if await value.is_secret():
+            raise ValueError(
+                f"{where} is a Pulumi secret, but a model package's environment is stored in the version "
+                "in plain text, readable by every account the registry is shared with. Pass the secret where "
+                "the model is deployed (ModelEndpoint(environment=...) keeps it encrypted), or give the "
+                "container the name of a Secrets Manager secret to read at start-up."
+            )
+
+    return pulumi.Output.all(value, pulumi.Output.from_input(refuse_secret())).apply(lambda pair: pair[0])
+
+
 class ModelPackage(pulumi.ComponentResource):
     """A versioned model package in a registry, approvable in place.
 
@@ -282,6 +302,12 @@ class ModelPackage(pulumi.ComponentResource):
         extra_request = extra_members("CreateModelPackage", args.extra, f"ModelPackage {name}")
         self.declared_approval_status = args.approval_status
         """The approval this program asks for (what a production endpoint checks)."""
+        args.environment = {
+            key: not_secret(f"ModelPackage {name}: environment.{key}", value)
+            if isinstance(value, pulumi.Output)
+            else value
+            for key, value in args.environment.items()
+        }
         package = ModelPackageResource(
             f"{name}-version",
             {

@@ -148,3 +148,17 @@ def test_customer_metadata_may_hold_a_secret_outside_the_client_token() -> None:
     plain = run_program(lambda: program("other"), mocks=MOCKS).named("m-version").inputs
     assert secret["customer_metadata"]["value"] == {"eval_key": "k3y"}  # marked secret as a whole under mocks
     assert secret["request"] == plain["request"] and secret.get("client_token") == plain.get("client_token")
+
+
+def test_a_secret_in_the_container_environment_is_refused_with_the_reason() -> None:
+    """A version's environment is stored in plain text and shared with every reader of the
+    registry: a secret there is refused (while an Output of another resource is fine)."""
+
+    def program(value: Any) -> Any:
+        return ModelPackage("m", group_name="churn", image_uri=IMAGE, environment={"TOKEN": value}).arn
+
+    with pytest.raises(Exception, match=r"ModelPackage m: environment.TOKEN is a Pulumi secret.*ModelEndpoint"):
+        run_program(lambda: program(pulumi.Output.secret("t0ken")), mocks=MOCKS)
+    sent = run_program(lambda: program(pulumi.Output.from_input("plain")), mocks=MOCKS).named("m-version").inputs
+    [container] = sent["request"]["InferenceSpecification"]["Containers"]
+    assert container["Environment"] == {"TOKEN": "plain"}
