@@ -14,7 +14,8 @@ from pydantic import Field
 from components.core.naming import content_addressed_name, readable_prefix
 from components.core.provider import SageMakerProvider, StrictModel
 from components.core.secrets import credential_violations
-from components.core.service_model import validate_request
+from components.core.service_model import compiled_pattern, sagemaker_model, validate_request
+from components.core.tags import tag_violations
 from components.core.unknowns import UNKNOWN
 from components.providers import PROVIDERS
 from components.rules.training_job import request_rules
@@ -65,6 +66,10 @@ def test_names_are_content_addressed_and_valid() -> None:
         ({"secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, ["env.secret"]),
         ({"AWS_SESSION_TOKEN": "anything"}, ["env.AWS_SESSION_TOKEN"]),
         ({"learning_rate": "0.1", "objective": "binary:logistic"}, []),
+        ({"args": "--epochs 3 --aws-secret-access-key=abc"}, ["env.args"]),
+        ({"config": "region=us-west-2\naws_session_token=xyz"}, ["env.config"]),
+        ({"token": "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" + "A" * 120}, ["env.token"]),
+        ({"aws_region": "us-west-2", "notes": "rotate the aws access keys monthly"}, []),
     ],
 )
 def test_credentials_are_recognised(values: dict[str, str], flagged: list[str]) -> None:
@@ -133,3 +138,32 @@ def test_a_member_path_entry_is_what_keeps_the_change_in_place() -> None:
 def test_a_state_only_change_is_updated_without_calling_aws() -> None:
     result = _Provider().update("id", OLD, {**OLD, "wait_timeout_seconds": 120})
     assert result.outs is not None and result.outs["wait_timeout_seconds"] == 120
+
+
+def _patterns() -> set[str]:
+    model = sagemaker_model()
+    return {
+        model.shape_for(name).metadata["pattern"]
+        for name in model.shape_names
+        if "pattern" in model.shape_for(name).metadata
+    }
+
+
+def test_every_pattern_of_the_service_model_is_enforced() -> None:
+    """None is skipped: the Java-only Unicode classes and surrogate ranges compile too."""
+    patterns = _patterns()
+    assert len(patterns) > 250
+    assert all(compiled_pattern(pattern) for pattern in patterns)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "refused"),
+    [
+        ("cost-center", "équipe données", False),
+        ("cost#center", "ml", True),
+        ("team", "ml 🚀", True),
+        ("team", "a" * 256, False),
+    ],
+)
+def test_tags_are_checked_against_their_unicode_patterns(key: str, value: str, refused: bool) -> None:
+    assert bool(tag_violations({key: value})) is refused

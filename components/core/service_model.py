@@ -14,6 +14,7 @@ import functools
 import re
 import threading
 from dataclasses import dataclass
+from re import Pattern
 from typing import TYPE_CHECKING, Any, cast
 
 from .unknowns import is_unknown
@@ -60,14 +61,24 @@ def shape_named(name: str) -> Shape:
     return sagemaker_model().shape_for(name)
 
 
+JAVA_SURROGATE_PAIRS = {"\\uD800\\uDC00-\\uDBFF\\uDFFF": "\\U00010000-\\U0010FFFF"}
+"""Java writes "any character beyond the BMP" as a range of UTF-16 surrogate pairs; Python
+regexes match code points, so the same class is that range of code points."""
+
+
 @functools.cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    """The pattern as Python regex, or None for the few Java-only ones (Unicode classes such as
-    `\\p{L}`, all on free-text fields): those SageMaker checks itself."""
+def compiled_pattern(pattern: str) -> Pattern[str]:
+    """A service-model pattern as a Python regex that means what SageMaker's (Java) one means.
+    Most compile with `re`; the Unicode classes of free-text fields (`\\p{L}`, `\\p{Z}`, ...,
+    on tag keys and values, metadata, descriptions) need the `regex` package, which knows them."""
+    for java, python in JAVA_SURROGATE_PAIRS.items():
+        pattern = pattern.replace(java, python)
     try:
         return re.compile(pattern, re.DOTALL)
     except re.error:
-        return None
+        import regex  # noqa: PLC0415 - loaded only for the few patterns `re` cannot read
+
+        return cast("Pattern[str]", regex.compile(pattern, regex.DOTALL | regex.V0))
 
 
 def _members(shape: StructureShape) -> dict[str, Shape]:
@@ -164,7 +175,7 @@ def _scalar(value: Any, shape: Shape, path: str) -> tuple[Any, list[Violation]]:
             shown = ", ".join(enum[:12]) + (f", ... ({len(enum)} in all)" if len(enum) > 12 else "")
             return value, [Violation(where, f"{value!r} is not one of: {shown}")]
         violations = _size_violations(len(value), shape, path, "characters")
-        pattern = _compiled(meta["pattern"]) if "pattern" in meta else None
+        pattern = compiled_pattern(meta["pattern"]) if "pattern" in meta else None
         if pattern is not None and not pattern.fullmatch(value):
             violations.append(Violation(where, f"{value!r} does not match the pattern {meta['pattern']}"))
         return value, violations

@@ -12,6 +12,7 @@ from components.core.unknowns import contains_unknown
 
 MAX_CANARY_PERCENT = 50
 LINEAR_STEP_PERCENT = (10, 50)
+ROLLING_BATCH_PERCENT = (5, 50)
 
 
 def _percent_rule(size: Any, path: str, low: int, high: int) -> list[Violation]:
@@ -31,7 +32,7 @@ def deployment_violations(config: dict[str, Any] | None, path: str = "deployment
 
 
 def deployment_rules(config: dict[str, Any] | None, path: str = "deployment_config") -> list[Violation]:
-    """What the service model does not say: one policy, and canary / linear sizes in range."""
+    """What the service model does not say: one policy, and canary / linear / rolling batch sizes in range."""
     if not config:
         return []
     violations: list[Violation] = []
@@ -48,4 +49,8 @@ def deployment_rules(config: dict[str, Any] | None, path: str = "deployment_conf
             violations.append(Violation(f"{where}.LinearStepSize", "a LINEAR deployment needs a step size"))
         violations += _percent_rule(routing.get("CanarySize"), f"{where}.CanarySize", 1, MAX_CANARY_PERCENT)
         violations += _percent_rule(routing.get("LinearStepSize"), f"{where}.LinearStepSize", *LINEAR_STEP_PERCENT)
+    if isinstance(rolling, dict):
+        where = f"{path}.RollingUpdatePolicy"
+        for member in ("MaximumBatchSize", "RollbackMaximumBatchSize"):
+            violations += _percent_rule(rolling.get(member), f"{where}.{member}", *ROLLING_BATCH_PERCENT)
     return violations

@@ -81,8 +81,10 @@ def group_rules(inputs: dict[str, Any]) -> list[Violation]:
     if types.get(inputs.get("event_time")) not in (None, "String", "Fractional"):
         violations.append(Violation("event_time", "the event time feature must be String or Fractional"))
     online, offline = inputs.get("online_store"), inputs.get("offline_store")
-    if not online and not offline:
-        violations.append(Violation("online_store", "a feature group needs an online store, an offline store, or both"))
+    if not (online or {}).get("EnableOnlineStore") and not offline:
+        violations.append(
+            Violation("online_store", "a feature group needs an enabled online store, an offline store, or both")
+        )
     if any(f.get("CollectionType") for f in features) and (online or {}).get("StorageType") != "InMemory":
         violations.append(Violation("features", "collection types need an InMemory online store"))
     if offline and not inputs.get("role_arn"):

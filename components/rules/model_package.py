@@ -45,12 +45,26 @@ def package_rules(inputs: dict[str, Any]) -> list[Violation]:
     if description is not None:
         shape = cast(dict[str, Any], input_shape("UpdateModelPackage").members)["ApprovalDescription"]
         violations += validate(description, shape, "approval_description")[1]
-    containers = (request.get("InferenceSpecification") or {}).get("Containers") or []
+    specifications = [("request.InferenceSpecification", request.get("InferenceSpecification"))]
+    additional = inputs.get("additional_inference_specifications")
+    if isinstance(additional, list):
+        specifications += [
+            (f"additional_inference_specifications[{index}]", spec) for index, spec in enumerate(additional)
+        ]
+    for where, specification in specifications:
+        violations += _environment_rules(specification, where)
+    return violations
+
+
+def _environment_rules(specification: Any, path: str) -> list[Violation]:
+    """Every container environment of an inference specification: its size, and no credentials."""
+    containers = specification.get("Containers") if isinstance(specification, dict) else None
+    violations: list[Violation] = []
     for index, container in enumerate(containers if isinstance(containers, list) else []):
         environment = container.get("Environment") if isinstance(container, dict) else None
         if not isinstance(environment, dict):
             continue
-        where = f"request.InferenceSpecification.Containers[{index}].Environment"
+        where = f"{path}.Containers[{index}].Environment"
         if len(environment) > MAX_CONTAINER_ENVIRONMENT:
             violations.append(Violation(where, f"at most {MAX_CONTAINER_ENVIRONMENT} entries (has {len(environment)})"))
         violations += credential_violations(environment, where)
