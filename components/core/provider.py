@@ -178,11 +178,23 @@ class SageMakerProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         normalized, violations = self.normalize(news)
-        if not violations:
-            violations += self.rules(normalized)
+        violations += self._rules_on(normalized, after=violations)
         if not violations and not contains_unknown(normalized):
             normalized.update(self.computed(normalized))
         return CheckResult(normalized, [CheckFailure(v.path, v.reason) for v in violations])
+
+    def _rules_on(self, inputs: dict[str, Any], after: list[Violation]) -> list[Violation]:
+        """The resource's rules, also when the service model already found something, so that
+        one `up` reports every mistake; a rule that cannot read inputs the model refused (a
+        string where a mapping belongs) is left for the next check, once those are fixed."""
+        try:
+            found = self.rules(inputs)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            if not after:
+                raise
+            return []
+        seen = {(v.path, v.reason) for v in after}
+        return [v for v in found if (v.path, v.reason) not in seen]
 
     def normalize(self, props: dict[str, Any]) -> tuple[dict[str, Any], list[Violation]]:
         """Inputs through the inputs model and the service model: defaults filled in, numbers
