@@ -167,3 +167,18 @@ def test_every_pattern_of_the_service_model_is_enforced() -> None:
 )
 def test_tags_are_checked_against_their_unicode_patterns(key: str, value: str, refused: bool) -> None:
     assert bool(tag_violations({key: value})) is refused
+
+
+def test_check_never_shows_a_value_of_a_free_form_map() -> None:
+    """Environments, hyperparameters and metadata are where secrets go, and Check's messages are
+    printed in the clear: a refused value there is named by its path, never shown."""
+    from components.providers.model_package import ModelPackageProvider  # noqa: PLC0415
+    from tests.test_model_package_provider import package_inputs  # noqa: PLC0415
+
+    secret = "hunter2#not-allowed"
+    result = ModelPackageProvider().check({}, package_inputs(customer_metadata={"token": secret}))
+    messages = [f"{failure.property}: {failure.reason}" for failure in result.failures]
+    assert [message.split(":")[0] for message in messages] == ["customer_metadata.token"]
+    assert not any(secret in message for message in messages)
+    _, shown = validate_request("CreateTrainingJob", {"AlgorithmSpecification": {"TrainingInputMode": "Streaming"}})
+    assert any("'Streaming'" in violation.reason for violation in shown)  # values outside maps still help

@@ -89,29 +89,31 @@ def _metadata(shape: Shape) -> dict[str, Any]:
     return cast(dict[str, Any], shape.metadata)
 
 
-def validate(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violation]]:
+def validate(value: Any, shape: Shape, path: str = "", *, quiet: bool = False) -> tuple[Any, list[Violation]]:
     """Check `value` against `shape`: returns the value with numbers normalized, and violations.
 
-    Unknown values (a Pulumi preview's not-yet-known inputs) are accepted as they are.
+    Unknown values (a Pulumi preview's not-yet-known inputs) are accepted as they are. With
+    `quiet`, no message shows the value itself: the values of free-form maps (environments,
+    hyperparameters, metadata) are where secrets go, and Check's messages are printed in the clear.
     """
     if is_unknown(value):
         return value, []
     # botocore picks a shape class by its type name, so the name tells them apart without importing it.
     kind = shape.type_name
     if kind == "structure":
-        return _structure(value, cast("StructureShape", shape), path)
+        return _structure(value, cast("StructureShape", shape), path, quiet)
     if kind == "list":
-        return _list(value, cast("ListShape", shape), path)
+        return _list(value, cast("ListShape", shape), path, quiet)
     if kind == "map":
         return _map(value, cast("MapShape", shape), path)
-    return _scalar(value, shape, path)
+    return _scalar(value, shape, path, quiet)
 
 
 def _where(path: str) -> str:
     return path or "request"
 
 
-def _structure(value: Any, shape: StructureShape, path: str) -> tuple[Any, list[Violation]]:
+def _structure(value: Any, shape: StructureShape, path: str, quiet: bool) -> tuple[Any, list[Violation]]:
     if not isinstance(value, dict):
         return value, [Violation(_where(path), f"expected an object ({shape.name}), got {type(value).__name__}")]
     members = _members(shape)
@@ -122,7 +124,7 @@ def _structure(value: Any, shape: StructureShape, path: str) -> tuple[Any, list[
         if key not in members:
             violations.append(Violation(child, f"unknown field; {shape.name} has: {', '.join(sorted(members))}"))
             continue
-        normalized[key], found = validate(item, members[key], child)
+        normalized[key], found = validate(item, members[key], child, quiet=quiet)
         violations += found
     for key in _metadata(shape).get("required", []):
         if key not in value or value[key] is None:
@@ -139,13 +141,13 @@ def _size_violations(size: int, shape: Shape, path: str, unit: str) -> list[Viol
     return []
 
 
-def _list(value: Any, shape: ListShape, path: str) -> tuple[Any, list[Violation]]:
+def _list(value: Any, shape: ListShape, path: str, quiet: bool) -> tuple[Any, list[Violation]]:
     if not isinstance(value, list | tuple):
         return value, [Violation(_where(path), f"expected a list, got {type(value).__name__}")]
     violations = _size_violations(len(value), shape, path, "items")
     normalized = []
     for index, item in enumerate(value):
-        item_value, found = validate(item, cast("Shape", shape.member), f"{path}[{index}]")
+        item_value, found = validate(item, cast("Shape", shape.member), f"{path}[{index}]", quiet=quiet)
         normalized.append(item_value)
         violations += found
     return normalized, violations
@@ -160,30 +162,31 @@ def _map(value: Any, shape: MapShape, path: str) -> tuple[Any, list[Violation]]:
     for key, item in value.items():
         _, key_violations = validate(key, key_shape, f"{path}.{key}")
         violations += [Violation(v.path, f"key {v.reason}") for v in key_violations]
-        normalized[key], found = validate(item, value_shape, f"{path}.{key}")
+        normalized[key], found = validate(item, value_shape, f"{path}.{key}", quiet=True)
         violations += found
     return normalized, violations
 
 
-def _scalar(value: Any, shape: Shape, path: str) -> tuple[Any, list[Violation]]:
+def _scalar(value: Any, shape: Shape, path: str, quiet: bool) -> tuple[Any, list[Violation]]:
     kind, meta, where = shape.type_name, _metadata(shape), _where(path)
+    shown_value = "the value (not shown: it may hold a secret)" if quiet else repr(value)
     if kind == "string":
         if not isinstance(value, str):
             return value, [Violation(where, f"expected a string, got {type(value).__name__}")]
         enum = cast(list[str], getattr(shape, "enum", []) or [])
         if enum and value not in enum:
             shown = ", ".join(enum[:12]) + (f", ... ({len(enum)} in all)" if len(enum) > 12 else "")
-            return value, [Violation(where, f"{value!r} is not one of: {shown}")]
+            return value, [Violation(where, f"{shown_value} is not one of: {shown}")]
         violations = _size_violations(len(value), shape, path, "characters")
         pattern = compiled_pattern(meta["pattern"]) if "pattern" in meta else None
         if pattern is not None and not pattern.fullmatch(value):
-            violations.append(Violation(where, f"{value!r} does not match the pattern {meta['pattern']}"))
+            violations.append(Violation(where, f"{shown_value} does not match the pattern {meta['pattern']}"))
         return value, violations
     if kind in ("integer", "long"):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            return value, [Violation(where, f"expected a whole number, got {value!r}")]
+            return value, [Violation(where, f"expected a whole number, got {shown_value}")]
         if "min" in meta and value < meta["min"]:
             return value, [Violation(where, f"must be at least {meta['min']} (got {value})")]
         if "max" in meta and value > meta["max"]:
@@ -191,10 +194,10 @@ def _scalar(value: Any, shape: Shape, path: str) -> tuple[Any, list[Violation]]:
         return value, []
     if kind in ("float", "double"):
         if not isinstance(value, int | float) or isinstance(value, bool):
-            return value, [Violation(where, f"expected a number, got {value!r}")]
+            return value, [Violation(where, f"expected a number, got {shown_value}")]
         return float(value), []
     if kind == "boolean" and not isinstance(value, bool):
-        return value, [Violation(where, f"expected true or false, got {value!r}")]
+        return value, [Violation(where, f"expected true or false, got {shown_value}")]
     return value, []
 
 
