@@ -20,14 +20,13 @@ from components.core.unknowns import UNKNOWN
 from components.providers import PROVIDERS
 from components.rules.training_job import request_rules
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).with_name("corpus")
 
 
 def _corpus(operation: str) -> list[Path]:
-    return sorted(CORPUS.glob(f"{operation}--*.json")) if CORPUS.exists() else []
+    return sorted(CORPUS.glob(f"{operation}--*.json"))
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpus is not beside this clone")
 @pytest.mark.parametrize("spec", _corpus("CreateTrainingJob"), ids=lambda path: path.stem)
 def test_real_world_training_requests_pass_validation(spec: Path) -> None:
     request: dict[str, Any] = json.loads(spec.read_text())["request"]
