@@ -19,22 +19,41 @@ every model against botocore's model.
 Fields a user would wire from another resource (role ARNs, S3 paths, KMS keys) accept a
 `pulumi.Output` as well as a plain value; Outputs pass through `to_api()` untouched, and are
 validated when known, by the provider's check against the service model.
+
+A component checks the API requests it stands for when it is constructed (`refuse_invalid`):
+against botocore's model and the rules it does not state, every violation at once, each named by
+the argument the user wrote (`environment.1BAD`, `variants[0].name`), found back through the same
+declarations (`field_path`). A refusal of an argument model names its field too: cross-field
+rules are located at a field (`located_error`), an unknown field gets a "did you mean", and a union
+of models picks its member by the fields given (`by_distinct_fields`), so one mistake is one message.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
+from dataclasses import field as dataclass_field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, LiteralString, Self, TypeVar, cast
 
 import pulumi
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.core.api_model import snake_members
+from components.core.api_model import PathSteps, path_steps, path_tail, snake_members, snake_path
 from components.core.provider import StrictModel
-from components.core.service_model import shape_named
+from components.core.service_model import Violation, input_shape, shape_named, validate, validate_request
+from components.core.unknowns import UNKNOWN
 
 if TYPE_CHECKING:
     # Types only: `import components` loads no botocore; the first `to_api()` does.
@@ -61,6 +80,20 @@ class ConfigModel(StrictModel):
     api_overrides: ClassVar[frozenset[str]] = frozenset()
     """Fields the model's own `to_api` (or its component) translates; the rule leaves them alone."""
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _suggest_known_fields(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        # pydantic says only "Extra inputs are not permitted", and a misspelt required field is
+        # reported twice (unknown, and missing): say what was meant, once.
+        try:
+            return handler(data)
+        except ValidationError as error:
+            if not isinstance(data, dict) or not any(
+                _unknown_here(item["type"], item["loc"]) for item in error.errors()
+            ):
+                raise
+            raise _with_suggestions(error, cls) from None
+
     def to_api(self) -> dict[str, Any]:
         """This model as its API shape (boto3's form)."""
         translation = _translation(type(self))
@@ -77,6 +110,95 @@ class ConfigModel(StrictModel):
             else:
                 api.update(converted)
         return api
+
+
+def _unknown_here(kind: str, loc: tuple[int | str, ...]) -> bool:
+    """Whether a pydantic error is an unknown key of the model reporting it (not of a nested one)."""
+    return kind == "extra_forbidden" and len(loc) == 1
+
+
+def _with_suggestions(error: ValidationError, model: type[ConfigModel]) -> ValidationError:
+    """`error` with each unknown key of `model` told the field it is closest to (or the fields
+    there are), and without the "Field required" of a field a misspelt key was meant to be."""
+    fields = list(model.model_fields)
+    items = error.errors()
+    meant = {
+        item["loc"][0]: next(iter(difflib.get_close_matches(str(item["loc"][0]), fields, n=1)), None)
+        for item in items
+        if _unknown_here(item["type"], item["loc"])
+    }
+    details: list[InitErrorDetails] = []
+    for item in items:
+        loc, message = item["loc"], item["msg"]
+        if item["type"] == "missing" and len(loc) == 1 and loc[0] in meant.values():
+            continue
+        if _unknown_here(item["type"], loc):
+            close = meant[loc[0]]
+            message += f"; did you mean {close!r}?" if close else f"; {model.__name__} takes: {', '.join(fields)}"
+        # Rebuilt as custom errors of the same type and message: a known type would be re-rendered
+        # from its context, losing the messages nested models already rewrote.
+        details.append(InitErrorDetails(type=_custom(item["type"], message), loc=loc, input=item["input"]))
+    return ValidationError.from_exception_data(error.title, details)
+
+
+def _custom(kind: str, message: str) -> PydanticCustomError:
+    # pydantic types the template as a literal because it formats `{name}` from a context; given
+    # none, the message stays as written (braces of a pattern included), so any text is safe here.
+    return PydanticCustomError(cast(LiteralString, kind), cast(LiteralString, message))
+
+
+def located_error(model: type[ConfigModel], field: str, message: str, value: Any) -> ValidationError:
+    """A cross-field rule's refusal located at `field`, the one to fix: raised from a model
+    validator, it is reported at that field (a ValueError there would have no location)."""
+    return ValidationError.from_exception_data(
+        model.__name__, [InitErrorDetails(type=_custom("value_error", message), loc=(field,), input=value)]
+    )
+
+
+def by_distinct_fields(*models: type[ConfigModel], default: type[ConfigModel]) -> Callable[[Any], str]:
+    """A pydantic discriminator for a union of `models`, tagged by class name: the member whose
+    own fields (those no other member has) the value gives most of, a misspelt key counting as the
+    field it is closest to; `default` when none. Without it pydantic tries every member and reports
+    each one's refusal: one mistake in an instance variant was also three "extra inputs" of the
+    serverless one."""
+    names = [name for model in models for name in model.model_fields]
+    own = {
+        model.__name__: set(model.model_fields)
+        - {n for other in models if other is not model for n in other.model_fields}
+        for model in models
+    }
+
+    def choose(value: Any) -> str:
+        if isinstance(value, ConfigModel):
+            return type(value).__name__
+        if not isinstance(value, dict):
+            return default.__name__
+        given = [
+            key if key in names else next(iter(difflib.get_close_matches(str(key), names, n=1)), key)
+            for key in cast(dict[Any, Any], value)
+        ]
+        scores = {tag: sum(key in fields for key in given) for tag, fields in own.items()}
+        best = max(scores.values())
+        chosen = [tag for tag, score in scores.items() if score == best]
+        return chosen[0] if best and len(chosen) == 1 else default.__name__
+
+    return choose
+
+
+def within_api_limits(*fields: str) -> Any:
+    """A field validator holding each of `fields` to what botocore's model states for the member
+    it fills (min, max, enum, pattern), so the limits are read, not retyped. Outputs are not
+    known yet: skipped."""
+
+    def check(cls: type[ConfigModel], value: Any, info: ValidationInfo) -> Any:
+        if value is None or isinstance(value, pulumi.Output):
+            return value
+        member = next(member for member in _translation(cls).members if member.field == info.field_name)
+        for violation in validate(value, member.shape)[1]:
+            raise ValueError(violation.reason)
+        return value
+
+    return field_validator(*fields)(classmethod(check))
 
 
 def api_value(value: Any, shape: Shape | None = None) -> Any:
@@ -220,6 +342,154 @@ def component_args(kind: type[ArgsT], args: ArgsT | None, keywords: dict[str, An
     return args
 
 
+# --- where a member of a request comes from, and the check of a whole request ---------------
+
+
+def field_path(model: ConfigModel, api_path: str, *, unset: bool = False) -> str | None:
+    """The argument path, in `model`'s own field names, that gives the member at `api_path` of
+    its API shape (`ProductionVariants[0].VariantName` -> `variants[0].name`), found through the
+    declarations `to_api()` uses; None when no field gives it (a constant, a component's own
+    member). Only fields that are set count, unless `unset` (a required member left out)."""
+    translation = _translation(type(model))
+    steps = path_steps(api_path)
+    found = [
+        match
+        for member in translation.members
+        if (value := getattr(model, member.field)) is not None or unset
+        if unset or not (member.field in translation.empty_by_default and value in ([], {}))
+        if (match := _through_member(member, value, steps, unset)) is not None
+    ]
+    if not found:
+        return None
+    depth = max(score for score, _ in found)
+    deepest = {path for score, path in found if score == depth}
+    # A structure several fields fill (`BlueGreenUpdatePolicy`) is no one field's: not guessed.
+    return deepest.pop() if len(deepest) == 1 else None
+
+
+def _through_member(member: _Member, value: Any, steps: PathSteps, unset: bool) -> tuple[int, str] | None:
+    """(how many levels of the member's path matched, the argument path) if `steps` lead into
+    the member `member.field` fills; None if they lead elsewhere."""
+    position, index = 0, None
+    for level, (name, spread) in enumerate(member.path):
+        if position == len(steps):  # the violation is about a structure around the member
+            return (level, member.field) if level else None
+        if steps[position] != (None, name):
+            return None
+        position += 1
+        if spread and position < len(steps) and steps[position][0] is not None:
+            index = steps[position][0]
+            position += 1
+    path, rest = member.field, steps[position:]
+    # A list member placed with `X[]`: the index is the list's own, unless the value is the only item.
+    if index is not None and isinstance(value, list):
+        rest = [(index, f"[{index}]"), *rest]
+    shape = member.shape
+    if rest and rest[0][0] is not None and isinstance(value, list):
+        item_index = cast(int, rest[0][0])
+        path += rest[0][1]
+        value = cast(list[Any], value)[item_index] if item_index < len(cast(list[Any], value)) else None
+        rest = rest[1:]
+        shape = cast("Shape", cast("ListShape", shape).member) if shape.type_name == "list" else shape
+    if rest and isinstance(value, ConfigModel):
+        # A model filling one member of a structure of alternatives (an S3DataSource in a DataSource).
+        if shape.name != value.api_shape and rest[0][0] is None:
+            wrapper = cast("dict[str, Shape]", getattr(shape, "members", {})).get(rest[0][1])
+            if wrapper is not None and wrapper.name == value.api_shape:
+                rest = rest[1:]
+        inner = field_path(value, path_tail(rest).removeprefix("."), unset=unset)
+        return None if inner is None else (len(member.path) + 1, f"{path}.{inner}")
+    return len(member.path) + 1, path + path_tail(rest)
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """An API request a component stands for (one per resource it registers), and how each of its
+    members maps back to the argument that gives it."""
+
+    operation: str
+    members: Mapping[str, Any]
+    renames: Mapping[str, str] = dataclass_field(default_factory=dict)
+    """API path -> argument path, for members the component builds itself rather than through its
+    args' declarations (`ExecutionRoleArn` -> `role_arn`). A rename to an argument holding a model
+    of that member's shape goes on into the model's fields (`DeploymentConfig` -> `deployment`)."""
+    rules: Callable[[dict[str, Any]], list[Violation]] | None = None
+    """The rules the service model does not state, given the request with unknowns marked; their
+    paths are the request's own (a leading `request.`, as the providers' rules write it, is fine)."""
+    extra_field: str | None = None
+    """The argument holding the component's escape hatch (`extra`), if this request takes it."""
+    extra: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    """What the escape hatch gave, in its snake_case form: the members it replaces are named there."""
+
+    def argument_path(self, api_path: str, args: ConfigModel) -> str:
+        """Where the user wrote the member at `api_path`: the escape hatch, the args' declarations,
+        the component's renames; the API path itself only when nothing gives the member."""
+        path = api_path.removeprefix("request.")
+        shape = input_shape(self.operation)
+        top = next(iter(path_steps(path)), (None, ""))[1]
+        names = snake_members(shape)
+        if self.extra_field and top in {names.get(key) for key in self.extra}:
+            return f"{self.extra_field}.{snake_path(path, shape)}"
+        translated = shape.name == args.api_shape
+        found = field_path(args, path) if translated else None
+        if found is None:
+            found = self._renamed(path, args, shape)
+        if found is None and translated:
+            found = field_path(args, path, unset=True)
+        return found or path
+
+    def _renamed(self, path: str, args: ConfigModel, shape: StructureShape) -> str | None:
+        matches = [prefix for prefix in self.renames if path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))]
+        if not matches:
+            return None
+        prefix = max(matches, key=len)
+        target, rest = self.renames[prefix], path[len(prefix) :]
+        value = getattr(args, target, None)
+        member = cast("dict[str, Shape]", shape.members).get(prefix)
+        if rest and isinstance(value, ConfigModel) and member is not None and member.name == value.api_shape:
+            inner = field_path(value, rest.removeprefix("."))
+            if inner is not None:
+                return f"{target}.{inner}"
+        return target + rest
+
+
+class InvalidArguments(ValueError):
+    """A component's arguments describe requests SageMaker would refuse: every violation, each
+    named by the argument to fix."""
+
+    def __init__(self, owner: str, violations: Sequence[Violation]) -> None:
+        self.owner, self.violations = owner, tuple(violations)
+        super().__init__(f"{owner}: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
+
+
+def as_known(value: Any) -> Any:
+    """`value` with every Pulumi Output in it replaced by the unknown marker: an Output's value
+    is not known while the program runs, and the checks skip unknowns as a preview's Check does."""
+    if isinstance(value, pulumi.Output):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: as_known(item) for key, item in cast(dict[str, Any], value).items()}
+    if isinstance(value, list | tuple):
+        return [as_known(item) for item in cast(list[Any], value)]
+    return value
+
+
+def refuse_invalid(
+    owner: str, args: ConfigModel, requests: Iterable[ApiRequest], more: Iterable[Violation] = ()
+) -> None:
+    """Check each request against botocore's model and its rules, and refuse them all at once
+    (with `more`, violations already named by argument) before anything is registered."""
+    violations: list[Violation] = []
+    for request in requests:
+        members = cast(dict[str, Any], as_known(dict(request.members)))
+        found = validate_request(request.operation, members)[1]
+        found += request.rules(members) if request.rules else []
+        violations += [Violation(request.argument_path(v.path, args), v.reason) for v in found]
+    violations += more
+    if violations:
+        raise InvalidArguments(owner, list(dict.fromkeys(violations)))
+
+
 @functools.cache
 def declared_outputs(component: type) -> tuple[str, ...]:
     """The outputs a component class declares: its own `pulumi.Output[...]` annotations, in order."""
@@ -273,7 +543,10 @@ class Compute(ConfigModel):
     @model_validator(mode="after")
     def _one_way_to_size(self) -> Compute:
         if (self.instance_type is None) == (self.instance_groups is None):
-            raise ValueError("set exactly one of instance_type and instance_groups")
+            where = "instance_groups" if self.instance_groups is not None else "instance_type"
+            raise located_error(
+                Compute, where, "set exactly one of instance_type and instance_groups", getattr(self, where)
+            )
         return self
 
     def to_api(self) -> dict[str, Any]:
@@ -343,9 +616,12 @@ class StoppingCondition(ConfigModel):
 
     api_shape = "StoppingCondition"
 
-    max_runtime_in_seconds: int = Field(default=86400, ge=1)
-    max_wait_time_in_seconds: int | None = Field(default=None, ge=1)
-    max_pending_time_in_seconds: int | None = Field(default=None, ge=7200, le=2419200)
+    max_runtime_in_seconds: int = 86400
+    max_wait_time_in_seconds: int | None = None
+    max_pending_time_in_seconds: int | None = None
+    """Up to 28 days, from 30 minutes: botocore's model says so (`within_api_limits`)."""
+
+    _limits = within_api_limits("max_runtime_in_seconds", "max_wait_time_in_seconds", "max_pending_time_in_seconds")
 
 
 class Networking(ConfigModel):
@@ -366,7 +642,8 @@ class Networking(ConfigModel):
     @model_validator(mode="after")
     def _vpc_needs_both(self) -> Networking:
         if (self.security_group_ids is None) != (self.subnets is None):
-            raise ValueError("a VPC needs both security_group_ids and subnets")
+            missing = "subnets" if self.subnets is None else "security_group_ids"
+            raise located_error(Networking, missing, "a VPC needs both security_group_ids and subnets", None)
         return self
 
 

@@ -11,10 +11,20 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
-from components.configs import ComponentArgs, ConfigModel, StrInput, component_args, publish
+from components.configs import (
+    ApiRequest,
+    ComponentArgs,
+    ConfigModel,
+    StrInput,
+    component_args,
+    located_error,
+    publish,
+    refuse_invalid,
+)
 from components.core.api_model import extra_members, to_pulumi_args
 from components.core.naming import readable_prefix
 from components.core.service_model import input_shape
+from components.core.tags import tag_violations
 from components.providers.model_package import ModelPackageResource
 from components.training_job import TrainingJob
 
@@ -60,12 +70,13 @@ class ModelRegistryArgs(ComponentArgs):
     """12-digit account IDs allowed to describe the group and its packages and list the packages."""
     tags: dict[str, str] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _accounts_are_ids(self) -> ModelRegistryArgs:
-        bad = [account for account in self.share_with_accounts if not account.isdigit() or len(account) != 12]
+    @field_validator("share_with_accounts")
+    @classmethod
+    def _accounts_are_ids(cls, accounts: list[str]) -> list[str]:
+        bad = [account for account in accounts if not account.isdigit() or len(account) != 12]
         if bad:
-            raise ValueError(f"share_with_accounts: {bad} are not 12-digit AWS account IDs")
-        return self
+            raise ValueError(f"{bad} are not 12-digit AWS account IDs")
+        return accounts
 
 
 class ModelRegistry(pulumi.ComponentResource):
@@ -90,10 +101,13 @@ class ModelRegistry(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        args = component_args(ModelRegistryArgs, args, kwargs, f"ModelRegistry {name}")
+        owner = f"ModelRegistry {name}"
+        args = component_args(ModelRegistryArgs, args, kwargs, owner)
         super().__init__("sagemaker:registry:ModelRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         request = args.model_copy(update={"group_name": args.group_name or readable_prefix(name, 63)}).to_api()
+        # pulumi-aws checks nothing of what its ModelPackageGroup sends: checked here, before it is registered.
+        refuse_invalid(owner, args, [ApiRequest("CreateModelPackageGroup", request)], tag_violations(args.tags))
         group = aws.sagemaker.ModelPackageGroup(
             f"{name}-group",
             **to_pulumi_args(request, input_shape("CreateModelPackageGroup")),
@@ -226,9 +240,17 @@ class ModelPackageArgs(ComponentArgs):
     @model_validator(mode="after")
     def _one_group_and_an_image(self) -> ModelPackageArgs:
         if (self.registry is None) == (self.group_name is None):
-            raise ValueError("set exactly one of registry and group_name")
+            where = "group_name" if self.group_name is not None else "registry"
+            raise located_error(
+                ModelPackageArgs, where, "set exactly one of registry and group_name", getattr(self, where)
+            )
         if self.image_uri is None and self.model_source is None:
-            raise ValueError("set image_uri, or model_source to a TrainingJob trained from an image")
+            raise located_error(
+                ModelPackageArgs,
+                "image_uri",
+                "set image_uri, or model_source to a TrainingJob trained from an image",
+                None,
+            )
         return self
 
     def to_api(self) -> dict[str, Any]:

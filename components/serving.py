@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from components.configs import ComponentArgs, ConfigModel, Networking, StrInput, component_args, publish
+from components.configs import (
+    ApiRequest,
+    ComponentArgs,
+    ConfigModel,
+    Networking,
+    StrInput,
+    by_distinct_fields,
+    component_args,
+    located_error,
+    publish,
+    refuse_invalid,
+)
 from components.core.api_model import extra_members, to_pulumi_args
 from components.core.naming import readable_prefix
-from components.core.service_model import Violation, input_shape, shape_named, validate, validate_request
-from components.core.unknowns import contains_unknown
+from components.core.secrets import credential_violations
+from components.core.service_model import Violation, input_shape, shape_named, validate
+from components.core.tags import tag_violations
+from components.core.unknowns import UNKNOWN
 from components.model_registry import ModelPackage
 from components.providers.endpoint import EndpointResource
 from components.roles import sagemaker_role
-from components.rules.deployment import deployment_violations
+from components.rules.deployment import deployment_rules
 from components.training_job import TrainingJob
 
 SERVERLESS_MEMORY = range(1024, 6145, 1024)
@@ -43,7 +56,12 @@ class ManagedInstanceScaling(ConfigModel):
     @model_validator(mode="after")
     def _ordered(self) -> ManagedInstanceScaling:
         if self.min_instance_count > self.max_instance_count:
-            raise ValueError("min_instance_count must not exceed max_instance_count")
+            raise located_error(
+                ManagedInstanceScaling,
+                "min_instance_count",
+                "min_instance_count must not exceed max_instance_count",
+                self.min_instance_count,
+            )
         return self
 
 
@@ -96,11 +114,22 @@ class ServerlessVariant(ConfigModel):
     @model_validator(mode="after")
     def _provisioned_within_max(self) -> ServerlessVariant:
         if self.provisioned_concurrency is not None and self.provisioned_concurrency > self.max_concurrency:
-            raise ValueError("provisioned_concurrency must not exceed max_concurrency")
+            raise located_error(
+                ServerlessVariant,
+                "provisioned_concurrency",
+                "provisioned_concurrency must not exceed max_concurrency",
+                self.provisioned_concurrency,
+            )
         return self
 
 
-Variant = InstanceVariant | ServerlessVariant
+Variant = Annotated[
+    Annotated[InstanceVariant, Tag("InstanceVariant")] | Annotated[ServerlessVariant, Tag("ServerlessVariant")],
+    # Told apart by the fields given (`instance_type` or `memory_size_in_mb`...), so a mistake is
+    # reported by the variant meant, once. Nothing of either: serverless, all of whose fields have defaults.
+    Discriminator(by_distinct_fields(InstanceVariant, ServerlessVariant, default=ServerlessVariant)),
+]
+"""A production variant: on instances or serverless (a dict is read as the one its fields belong to)."""
 
 
 class DataCapture(ConfigModel):
@@ -159,9 +188,9 @@ class TrafficShift(ConfigModel):
     @model_validator(mode="after")
     def _size_for_type(self) -> TrafficShift:
         if self.type == "CANARY" and self.canary_percent is None:
-            raise ValueError("a CANARY shift needs canary_percent")
+            raise located_error(TrafficShift, "canary_percent", "a CANARY shift needs canary_percent", None)
         if self.type == "LINEAR" and self.linear_step_percent is None:
-            raise ValueError("a LINEAR shift needs linear_step_percent")
+            raise located_error(TrafficShift, "linear_step_percent", "a LINEAR shift needs linear_step_percent", None)
         return self
 
     def to_api(self) -> dict[str, Any]:
@@ -210,6 +239,15 @@ class RollingUpdate(ConfigModel):
     rollback_alarms: list[str] = Field(default_factory=list, max_length=10)
 
 
+Deployment = Annotated[
+    Annotated[BlueGreen, Tag("BlueGreen")] | Annotated[RollingUpdate, Tag("RollingUpdate")],
+    # `traffic` or `termination_wait_in_seconds` is blue/green, `batch_percent` or
+    # `wait_interval_in_seconds` rolling; only alarms or timeouts: blue/green, as before.
+    Discriminator(by_distinct_fields(BlueGreen, RollingUpdate, default=BlueGreen)),
+]
+"""Deployment guardrails: blue/green or rolling (a dict is read as the one its fields belong to)."""
+
+
 def describe_approval(package_arn: str) -> str:
     """The live ModelApprovalStatus of a package (used only for production stacks)."""
     import boto3  # noqa: PLC0415 - only production stacks that serve a package ARN pay for it
@@ -255,7 +293,7 @@ class ModelEndpointArgs(ComponentArgs):
     image_uri: StrInput | None = None
     """The serving image for a TrainingJob source (default: the job's training image)."""
     shadow_variant: InstanceVariant | None = None
-    deployment: BlueGreen | RollingUpdate | None = None
+    deployment: Deployment | None = None
     data_capture: DataCapture | None = None
     async_inference: AsyncInference | None = None
     kms_key_id: StrInput | None = None
@@ -321,6 +359,69 @@ class ModelEndpointArgs(ComponentArgs):
             members = {"Image": image, "ModelDataUrl": source.model_artifacts}
         return {**members, "Environment": self.environment} if self.environment else members
 
+    def model_request(self, execution_role: Any) -> dict[str, Any]:
+        """CreateModel without its name: the role, the primary container, and the model's part of `networking`."""
+        network = self.networking.to_api() if self.networking else {}
+        return {
+            "ExecutionRoleArn": execution_role,
+            "PrimaryContainer": self.container(),
+            **{key: value for key, value in network.items() if key in MODEL_NETWORK_MEMBERS},
+        }
+
+    def requests(self, endpoint_name: str, extra_config: dict[str, Any]) -> list[ApiRequest]:
+        """The three requests the endpoint's resources stand for, as the checks see them: the names
+        pulumi-aws generates, a role still to be generated and every Output are not known yet."""
+        role = self.role_arn if self.role_arn is not None else UNKNOWN
+        requests = [
+            ApiRequest(
+                "CreateModel",
+                {**self.model_request(role), "ModelName": UNKNOWN},
+                renames=MODEL_ARGUMENTS,
+                rules=_plain_credentials,
+            ),
+            ApiRequest(
+                "CreateEndpointConfig",
+                {**self.config_request(UNKNOWN), **extra_config, "EndpointConfigName": UNKNOWN},
+                extra_field="config_extra",
+                extra=self.config_extra,
+            ),
+        ]
+        if self.deployment is not None:
+            requests.append(
+                ApiRequest(
+                    "CreateEndpoint",
+                    {
+                        "EndpointName": endpoint_name,
+                        "EndpointConfigName": UNKNOWN,
+                        "DeploymentConfig": self.deployment.to_api(),
+                    },
+                    renames={"DeploymentConfig": "deployment"},
+                    rules=lambda request: deployment_rules(request.get("DeploymentConfig"), "DeploymentConfig"),
+                )
+            )
+        return requests
+
+
+MODEL_ARGUMENTS = {
+    "ExecutionRoleArn": "role_arn",
+    "PrimaryContainer.Environment": "environment",
+    "PrimaryContainer.Image": "image_uri",
+    "PrimaryContainer.ModelDataUrl": "model_source",
+    "PrimaryContainer.ModelPackageName": "model_source",
+    "VpcConfig.SecurityGroupIds": "networking.security_group_ids",
+    "VpcConfig.Subnets": "networking.subnets",
+    "EnableNetworkIsolation": "networking.enable_network_isolation",
+}
+"""The argument each CreateModel member comes from (the model is built by the component, not declared)."""
+
+
+def _plain_credentials(request: dict[str, Any]) -> list[Violation]:
+    """AWS credentials in the container's environment, as the training job refuses them: pulumi-aws
+    stores a plain value in the state and SageMaker shows it to every DescribeModel caller. A Pulumi
+    secret (unknown here) is the way to pass a secret value."""
+    environment = (request.get("PrimaryContainer") or {}).get("Environment") or {}
+    return credential_violations(environment, "PrimaryContainer.Environment")
+
 
 ENDPOINT_CONFIGURATION_NAMES = {
     "KmsKeyId": "kms_key_arn",
@@ -328,15 +429,6 @@ ENDPOINT_CONFIGURATION_NAMES = {
     "ShadowProductionVariants[].RoutingConfig": "routing_configs[]",
 }
 """Where pulumi-aws's EndpointConfiguration does not take botocore's snake_case of a member."""
-
-
-class EndpointConfigError(ValueError):
-    """The endpoint config the arguments describe breaks SageMaker's rules."""
-
-
-def _raise_on(violations: list[Violation], what: str) -> None:
-    if violations:
-        raise EndpointConfigError(f"{what}: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -369,18 +461,14 @@ class ModelEndpoint(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        args = component_args(ModelEndpointArgs, args, kwargs, f"ModelEndpoint {name}")
+        owner = f"ModelEndpoint {name}"
+        args = component_args(ModelEndpointArgs, args, kwargs, owner)
         super().__init__("sagemaker:serving:ModelEndpoint", name, None, opts)
-        extra_config = extra_members("CreateEndpointConfig", args.config_extra, f"ModelEndpoint {name}")
-        deployment_config = args.deployment.to_api() if args.deployment else None
-        if deployment_config and not contains_unknown(deployment_config):
-            _raise_on(deployment_violations(deployment_config), f"ModelEndpoint {name}: deployment")
-        request = {**args.config_request("model-placeholder"), **extra_config}
-        if not _has_outputs(request):
-            _raise_on(
-                validate_request("CreateEndpointConfig", {**request, "EndpointConfigName": "x"})[1],
-                f"ModelEndpoint {name}: endpoint config",
-            )
+        extra_config = extra_members("CreateEndpointConfig", args.config_extra, owner, "config_extra")
+        endpoint_name = readable_prefix(name, 63)
+        # pulumi-aws checks nothing of what its Model and EndpointConfiguration send: every request
+        # is checked here, all at once, before anything is registered.
+        refuse_invalid(owner, args, args.requests(endpoint_name, extra_config), tag_violations(args.tags))
         if args.production:
             _require_approved(name, args.model_source, args.approval_lookup)
 
@@ -389,17 +477,9 @@ class ModelEndpoint(pulumi.ComponentResource):
         execution_role = (
             args.role_arn if args.role_arn is not None else sagemaker_role(name, json.dumps(HOSTING_POLICY), child).arn
         )
-        network = args.networking.to_api() if args.networking else {}
         model = aws.sagemaker.Model(
             f"{name}-model",
-            **to_pulumi_args(
-                {
-                    "ExecutionRoleArn": execution_role,
-                    "PrimaryContainer": args.container(),
-                    **{key: value for key, value in network.items() if key in MODEL_NETWORK_MEMBERS},
-                },
-                input_shape("CreateModel"),
-            ),
+            **to_pulumi_args(args.model_request(execution_role), input_shape("CreateModel")),
             tags=args.tags or None,
             opts=child,
         )
@@ -416,9 +496,9 @@ class ModelEndpoint(pulumi.ComponentResource):
         endpoint = EndpointResource(
             f"{name}-endpoint",
             {
-                "endpoint_name": readable_prefix(name, 63),
+                "endpoint_name": endpoint_name,
                 "endpoint_config_name": config.name,
-                "deployment_config": deployment_config,
+                "deployment_config": args.deployment.to_api() if args.deployment else None,
                 "retry_failed_config": args.retry_failed_config,
                 "tags": args.tags,
             },
@@ -451,33 +531,46 @@ HOSTING_POLICY = {
 }
 
 
-def _has_outputs(value: Any) -> bool:
-    if isinstance(value, pulumi.Output):
-        return True
-    if isinstance(value, dict):
-        return any(_has_outputs(item) for item in cast(dict[str, Any], value).values())
-    if isinstance(value, list):
-        return any(_has_outputs(item) for item in value)
-    return False
-
-
 def _require_approved(name: str, source: ModelSource, lookup: Callable[[str], str]) -> None:
     """Production serves only Approved packages: checked before anything is created."""
     if isinstance(source, TrainingJob):
         raise ValueError(f"ModelEndpoint {name}: production serves only Approved model packages, not a TrainingJob")
-    status = source.declared_approval_status if isinstance(source, ModelPackage) else lookup(source)
+    if isinstance(source, ModelPackage):
+        status = source.declared_approval_status
+    else:
+        try:
+            status = lookup(source)
+        except Exception as error:
+            # Raw, a botocore ClientError names neither this endpoint nor the argument to fix.
+            raise ValueError(
+                f"ModelEndpoint {name}: model_source: cannot read the approval status of {source!r} "
+                f"({_lookup_failure(error)}); production serves only Approved model packages. Check the "
+                "ARN (a package version: .../model-package/<group>/<version>), its region and account, and "
+                "that these credentials may DescribeModelPackage there."
+            ) from error
     if status != "Approved":
         raise ValueError(f"ModelEndpoint {name}: production serves only Approved model packages; this one is {status}")
+
+
+def _lookup_failure(error: Exception) -> str:
+    """What failed, in AWS's words where it answered (`ValidationException: ... does not exist`)."""
+    response = getattr(error, "response", None)
+    details = response.get("Error") if isinstance(response, dict) else None
+    if isinstance(details, dict) and details.get("Code"):
+        return f"DescribeModelPackage failed with {details['Code']}: {details.get('Message', '')}".rstrip(": ")
+    return f"{type(error).__name__}: {error}"
 
 
 __all__ = [
     "AsyncInference",
     "BlueGreen",
     "DataCapture",
+    "Deployment",
     "InstanceVariant",
     "ManagedInstanceScaling",
     "ModelEndpoint",
     "RollingUpdate",
     "ServerlessVariant",
     "TrafficShift",
+    "Variant",
 ]

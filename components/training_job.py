@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pulumi
 from pydantic import Field, model_validator
 
 from components.configs import (
+    ApiRequest,
     CheckpointConfig,
     ComponentArgs,
     Compute,
@@ -21,18 +21,18 @@ from components.configs import (
     StoppingCondition,
     StrInput,
     component_args,
+    located_error,
     publish,
+    refuse_invalid,
 )
 from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
+from components.core.secrets import credential_violations
+from components.core.service_model import Violation
+from components.core.tags import tag_violations
+from components.core.unknowns import UNKNOWN
 from components.providers.training_job import TrainingJobResource
-
-INSTANCE_STORAGE = re.compile(r"^ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n|trn2)\.")
-"""Instance families with local NVMe storage: SageMaker refuses a volume KMS key for them."""
-
-
-def supports_volume_kms(instance_type: str) -> bool:
-    return not INSTANCE_STORAGE.match(instance_type)
+from components.rules.training_job import request_rules, supports_volume_kms
 
 
 class TrainingJobArgs(ComponentArgs):
@@ -96,7 +96,10 @@ class TrainingJobArgs(ComponentArgs):
     @model_validator(mode="after")
     def _image_or_algorithm(self) -> TrainingJobArgs:
         if (self.image_uri is None) == (self.algorithm_name is None):
-            raise ValueError("set exactly one of image_uri and algorithm_name")
+            where = "algorithm_name" if self.algorithm_name is not None else "image_uri"
+            raise located_error(
+                TrainingJobArgs, where, "set exactly one of image_uri and algorithm_name", getattr(self, where)
+            )
         return self
 
     def to_api(self) -> dict[str, Any]:
@@ -113,6 +116,25 @@ class TrainingJobArgs(ComponentArgs):
             if all(supports_volume_kms(t) for t in types):
                 request["ResourceConfig"].setdefault("VolumeKmsKeyId", self.kms_key_id)
         return request
+
+
+TRAINING_JOB_ARGUMENTS = {
+    "EnableManagedSpotTraining": "compute.enable_managed_spot_training",
+    "OutputDataConfig.KmsKeyId": "kms_key_id",
+    "ResourceConfig.VolumeKmsKeyId": "kms_key_id",
+}
+"""The argument each member `TrainingJobArgs.to_api` places itself comes from (the rest are declared)."""
+
+
+def job_rules(request: dict[str, Any]) -> list[Violation]:
+    """What the TrainingJob provider's Check holds a request to beyond the service model: its rules,
+    and no AWS credentials in plain hyperparameters or environment values."""
+    violations = request_rules(request)
+    for member in ("HyperParameters", "Environment"):
+        values = request.get(member)
+        if isinstance(values, dict):
+            violations += credential_violations(cast(dict[str, Any], values), member)
+    return violations
 
 
 async def secret_members(maps: dict[str, dict[str, Any]]) -> list[str]:
@@ -165,14 +187,33 @@ class TrainingJob(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        args = component_args(TrainingJobArgs, args, kwargs, f"TrainingJob {name}")
+        owner = f"TrainingJob {name}"
+        args = component_args(TrainingJobArgs, args, kwargs, owner)
         super().__init__("sagemaker:training:TrainingJob", name, None, opts)
-        extra_request = extra_members("CreateTrainingJob", args.extra, f"TrainingJob {name}")
+        extra_request = extra_members("CreateTrainingJob", args.extra, owner)
+        request = {**args.to_api(), **extra_request}
+        # The provider's Check holds the request to the same, but reports the first failing layer
+        # only, by API path; here every rule is reported at once, by the argument written.
+        refuse_invalid(
+            owner,
+            args,
+            [
+                ApiRequest(
+                    "CreateTrainingJob",
+                    {**request, "TrainingJobName": UNKNOWN},
+                    renames=TRAINING_JOB_ARGUMENTS,
+                    rules=job_rules,
+                    extra_field="extra",
+                    extra=args.extra,
+                )
+            ],
+            tag_violations(args.tags),
+        )
         job = TrainingJobResource(
             f"{name}-job",
             {
                 "name_prefix": args.name_prefix if args.name_prefix is not None else readable_prefix(name),
-                "request": {**args.to_api(), **extra_request},
+                "request": request,
                 "tags": args.tags,
                 "retrain_token": args.retrain_token,
                 "wait_for_completion": args.wait_for_completion,

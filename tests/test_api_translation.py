@@ -73,8 +73,8 @@ from components import (
     TrainingJobArgs,
     Ttl,
 )
-from components.configs import ComponentArgs, ConfigModel, declared_outputs
-from components.core.api_model import to_pulumi_args
+from components.configs import ComponentArgs, ConfigModel, by_distinct_fields, declared_outputs, field_path
+from components.core.api_model import snake_path, to_pulumi_args
 from components.core.service_model import input_shape, shape_named, validate
 from components.serving import ENDPOINT_CONFIGURATION_NAMES, MODEL_NETWORK_MEMBERS
 from sagestack.testing.mocks import PlatformMocks, run_program
@@ -572,8 +572,132 @@ def test_the_component_registers_exactly_its_declared_outputs(component: type[pu
 
 
 def test_a_keyword_of_no_field_is_refused_naming_it() -> None:
-    with pytest.raises(ValueError, match=r"retrian_token\n  Extra inputs are not permitted"):
+    with pytest.raises(
+        ValueError, match=r"retrian_token\n  Extra inputs are not permitted; did you mean 'retrain_token'"
+    ):
         TrainingJob("c", **_job_args(), retrian_token="2")
+
+
+# ---- back from the API: where the user wrote a member ----
+
+
+def _endpoint_args() -> ModelEndpointArgs:
+    scaled = InstanceVariant(instance_type="ml.m5.large", managed_instance_scaling=_examples(ManagedInstanceScaling)[0])
+    return ModelEndpointArgs(
+        model_source=PACKAGE,
+        variants=[scaled],
+        shadow_variant=InstanceVariant(name="shadow", instance_type="ml.c5.large"),
+        data_capture=_examples(DataCapture)[0],
+        async_inference=_examples(AsyncInference)[0],
+        kms_key_id=KEY,
+    )
+
+
+def _serverless_args() -> ModelEndpointArgs:
+    return ModelEndpointArgs(
+        model_source=PACKAGE, variants=[InstanceVariant(instance_type="ml.m5.large"), *_examples(ServerlessVariant)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "api_path", "argument"),
+    [
+        (_endpoint_args, "ProductionVariants", "variants"),
+        (_endpoint_args, "ProductionVariants[0].VariantName", "variants[0].name"),
+        (_endpoint_args, "ProductionVariants[0].RoutingConfig.RoutingStrategy", None),  # not set
+        (
+            _endpoint_args,
+            "ProductionVariants[0].ManagedInstanceScaling.MaxInstanceCount",
+            "variants[0].managed_instance_scaling.max_instance_count",
+        ),
+        (_endpoint_args, "ProductionVariants[0].ManagedInstanceScaling.Status", None),  # a constant
+        (_serverless_args, "ProductionVariants[1].ServerlessConfig.MemorySizeInMB", "variants[1].memory_size_in_mb"),
+        (_endpoint_args, "ShadowProductionVariants[0].InstanceType", "shadow_variant.instance_type"),
+        (_endpoint_args, "DataCaptureConfig.CaptureOptions[0].CaptureMode", "data_capture.capture_modes[0]"),
+        (_endpoint_args, "DataCaptureConfig.CaptureOptions", "data_capture.capture_modes"),
+        (
+            _endpoint_args,
+            "AsyncInferenceConfig.OutputConfig.NotificationConfig.ErrorTopic",
+            "async_inference.error_topic",
+        ),
+        (_endpoint_args, "AsyncInferenceConfig.OutputConfig", None),  # several fields fill it
+        (_endpoint_args, "KmsKeyId", "kms_key_id"),
+        (
+            lambda: _examples(TrainingJobArgs)[0],
+            "InputDataConfig[1].DataSource.FileSystemDataSource.DirectoryPath",
+            "input_data[1].data_source.directory_path",
+        ),
+        (
+            lambda: _examples(TrainingJobArgs)[0],
+            "InputDataConfig[0].DataSource.S3DataSource.S3Uri",
+            "input_data[0].data_source.s3_uri",
+        ),
+        (lambda: _examples(TrainingJobArgs)[0], "VpcConfig.SecurityGroupIds[0]", "networking.security_group_ids[0]"),
+        (lambda: _examples(TrainingJobArgs)[0], "HyperParameters.max.depth", "hyperparameters.max.depth"),
+        (lambda: _examples(TrainingJobArgs)[0], "AlgorithmSpecification.TrainingImage", "image_uri"),
+        (
+            lambda: _examples(TrainingJobArgs)[0],
+            "AlgorithmSpecification.MetricDefinitions[0].Regex",
+            "metric_definitions[0].regex",
+        ),
+        (lambda: _examples(BlueGreen)[0], "AutoRollbackConfiguration.Alarms[1].AlarmName", "rollback_alarms[1]"),
+        (
+            lambda: _examples(BlueGreen)[0],
+            "BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
+            "traffic.canary_percent",
+        ),
+    ],
+)
+def test_a_member_is_traced_back_to_the_argument_that_gives_it(
+    build: Callable[[], ConfigModel], api_path: str, argument: str | None
+) -> None:
+    assert field_path(build(), api_path) == argument
+
+
+def test_a_required_member_left_out_is_traced_to_the_field_that_would_give_it() -> None:
+    args = _examples(TrainingJobArgs)[1]
+    assert field_path(args, "StoppingCondition.MaxWaitTimeInSeconds") is None
+    assert field_path(args, "StoppingCondition.MaxWaitTimeInSeconds", unset=True) == (
+        "stopping_condition.max_wait_time_in_seconds"
+    )
+
+
+def test_an_extra_member_is_named_as_extra_takes_it() -> None:
+    shape = input_shape("CreateTrainingJob")
+    assert snake_path("DebugHookConfig.CollectionConfigurations[2].CollectionName", shape) == (
+        "debug_hook_config.collection_configurations[2].collection_name"
+    )
+    assert snake_path("Environment.LogLevel", shape) == "environment.LogLevel", "map keys as written"
+
+
+def test_an_unknown_extra_field_is_told_the_closest_one() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"extra: experiment_config\.trial_nme: unknown field of ExperimentConfig; did you mean 'trial_name'\?$",
+    ):
+        TrainingJob("c", **_job_args(), extra={"experiment_config": {"trial_nme": "t"}})
+    with pytest.raises(
+        ValueError, match=r"extra: experiment_config\.zzz: unknown field of ExperimentConfig; known: experiment_name, "
+    ):
+        TrainingJob("c", **_job_args(), extra={"experiment_config": {"zzz": "t"}})
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        ({"instance_type": "ml.m5.large"}, "InstanceVariant"),
+        ({"instance_tpye": "ml.m5.large"}, "InstanceVariant"),
+        ({"memory_size_in_mb": 2048, "name": "a"}, "ServerlessVariant"),
+        ({"name": "a"}, "ServerlessVariant"),
+        ({}, "ServerlessVariant"),
+        ({"instance_type": "ml.m5.large", "memory_size_in_mb": 2048}, "ServerlessVariant"),
+        (InstanceVariant(instance_type="ml.m5.large"), "InstanceVariant"),
+        ("not a variant", "ServerlessVariant"),
+    ],
+)
+def test_a_union_member_is_chosen_by_the_fields_only_it_has(value: Any, tag: str) -> None:
+    choose = by_distinct_fields(InstanceVariant, ServerlessVariant, default=ServerlessVariant)
+    assert choose(value) == tag
 
 
 def test_none_still_means_the_default() -> None:

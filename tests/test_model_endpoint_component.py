@@ -1,6 +1,8 @@
 """ModelEndpoint under Pulumi's mocks: what it registers, and that production refuses unapproved packages.
 
-Bad arguments are in the bad-input corpus (tests/bad_inputs.yaml, run by tests/test_bad_inputs.py).
+Bad arguments are in the bad-input corpus (tests/bad_inputs.yaml, run by tests/test_bad_inputs.py);
+here, how they are refused: the requests of the native Model and EndpointConfiguration checked
+like a provider's, all at once, named by argument, with nothing registered, and one message per mistake.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
+from pydantic import ValidationError
 
 from components import (
     AsyncInference,
@@ -22,11 +26,14 @@ from components import (
     ManagedInstanceScaling,
     ModelEndpoint,
     ModelPackage,
+    Networking,
     OutputDataConfig,
     ServerlessVariant,
     TrafficShift,
     TrainingJob,
 )
+from components.configs import InvalidArguments
+from sagestack.testing.local_aws import LocalAws
 from sagestack.testing.mocks import PlatformMocks, ProgramRun, run_program
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
@@ -226,3 +233,266 @@ def test_a_secret_environment_value_reaches_the_native_model() -> None:
     # Pulumi's mocks mark the whole property secret (the real engine keeps the secret's own path).
     assert container[SECRET_SIGNATURE] == SECRET_MARK
     assert container["value"]["environment"] == {"LOG_LEVEL": "info", "API_KEY": "k3y"}
+
+
+# --- the native resources' requests, checked before anything is registered ---------------------
+
+
+class RecordingMocks(PlatformMocks):
+    """The mocks, remembering every custom resource registered, also when the program then fails."""
+
+    def __init__(self) -> None:
+        super().__init__(_outputs)
+        self.registered: list[str] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if args.custom:
+            self.registered.append(args.typ)
+        return super().new_resource(args)
+
+
+def _refused(build: Callable[[], Any], error: type[Exception] = InvalidArguments) -> str:
+    """The refusal's message; and nothing at all was registered."""
+    mocks = RecordingMocks()
+    with pytest.raises(error) as refused:
+        run_program(lambda: build() and None, mocks=mocks)
+    assert mocks.registered == []
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"role_arn": "arn:aws:iam::123456789012:user/bob"}, "role_arn", "does not match the pattern"),
+        ({"role_arn": ""}, "role_arn", "at least 20 characters"),
+        ({"environment": {"1BAD": "x"}}, "environment.1BAD", "key '1BAD' does not match"),
+        ({"environment": {f"K{n}": "v" for n in range(101)}}, "environment", "at most 100 entries (has 101)"),
+        (
+            {"networking": Networking(security_group_ids=[f"sg-{n}" for n in range(6)], subnets=["subnet-1"])},
+            "networking.security_group_ids",
+            "at most 5 items (has 6)",
+        ),
+        (
+            {"networking": Networking(security_group_ids=[], subnets=["subnet-1"])},
+            "networking.security_group_ids",
+            "at least 1 items (has 0)",
+        ),
+        ({"model_source": "arn:aws:s3:::bucket/model"}, "model_source", "does not match the pattern"),
+        (
+            {"variants": [InstanceVariant(name="blue variant", instance_type="ml.m5.large")]},
+            "variants[0].name",
+            "does not match the pattern",
+        ),
+        (
+            {"shadow_variant": InstanceVariant(name="shadow_1", instance_type="ml.m5.large")},
+            "shadow_variant.name",
+            "does not match the pattern",
+        ),
+        (
+            {"data_capture": DataCapture(destination_s3_uri="/tmp/capture")},
+            "data_capture.destination_s3_uri",
+            "does not match the pattern",
+        ),
+        ({"kms_key_id": "k" * 2049}, "kms_key_id", "at most 2048 characters"),
+        (
+            {"deployment": BlueGreen(rollback_alarms=["churn-5xx", ""])},
+            "deployment.rollback_alarms[1]",
+            "at least 1 characters",
+        ),
+        (
+            {"config_extra": {"explainer_config": {"clarify_explainer_config": {"enable_explanations": "x" * 65}}}},
+            "config_extra.explainer_config.clarify_explainer_config.enable_explanations",
+            "at most 64 characters",
+        ),
+        ({"tags": {"aws:team": "ml"}}, "tags.aws:team", "reserved by AWS"),
+    ],
+)
+def test_a_request_sagemaker_would_refuse_is_refused_naming_the_argument(
+    overrides: dict[str, Any], field: str, reason: str
+) -> None:
+    message = _refused(lambda: _endpoint(**overrides))
+    assert message.startswith("ModelEndpoint churn: ")
+    assert f"{field}: " in message and reason in message, message
+
+
+@pytest.mark.parametrize(
+    ("environment", "key"),
+    [
+        ({"KEY": "AKIAIOSFODNN7EXAMPLE"}, "KEY"),
+        ({"TOKEN": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, "TOKEN"),
+        ({"AWS_SECRET_ACCESS_KEY": "anything"}, "AWS_SECRET_ACCESS_KEY"),
+    ],
+)
+def test_credentials_in_the_environment_are_refused_as_in_training(environment: dict[str, str], key: str) -> None:
+    message = _refused(lambda: _endpoint(environment={"LOG_LEVEL": "info", **environment}))
+    assert f"ModelEndpoint churn: environment.{key}: " in message
+    assert "LOG_LEVEL" not in message
+
+
+def test_a_secret_may_hold_what_a_plain_value_may_not() -> None:
+    """A Pulumi secret stays encrypted in the state: the place for a credential-like value."""
+    run = _run(lambda: _endpoint(environment={"TOKEN": pulumi.Output.secret("AKIAIOSFODNN7EXAMPLE")}))
+    assert run.named("churn-model")
+
+
+def test_every_violation_is_reported_at_once() -> None:
+    message = _refused(
+        lambda: _endpoint(
+            role_arn="arn:aws:iam::123456789012:user/bob",
+            environment={"1BAD": "x", "KEY": "AKIAIOSFODNN7EXAMPLE"},
+            variants=[InstanceVariant(name="blue variant", instance_type="ml.m5.large")],
+            deployment=BlueGreen(rollback_alarms=[""]),
+            tags={"aws:team": "ml"},
+        )
+    )
+    for field in ("role_arn", "environment.1BAD", "environment.KEY", "variants[0].name", "tags.aws:team"):
+        assert f"{field}: " in message, (field, message)
+    assert "deployment.rollback_alarms[0]: " in message
+
+
+def test_values_not_known_yet_are_left_to_the_provider() -> None:
+    """Outputs of other resources are skipped, as a preview's Check skips unknowns."""
+
+    def build() -> ModelEndpoint:
+        role = aws.iam.Role("hosting", assume_role_policy="{}")
+        key = aws.kms.Key("key")
+        return _endpoint(
+            role_arn=role.arn,
+            kms_key_id=key.arn,
+            environment={"BUCKET": key.id, "LEVEL": "info"},
+            data_capture=DataCapture(destination_s3_uri=key.arn.apply(lambda _: "s3://data/capture")),
+        )
+
+    run = _run(build)
+    assert run.named("churn-model").inputs["executionRoleArn"] == "arn:aws:mock:us-west-2:123456789012:role/hosting"
+
+
+# --- one mistake, one message -------------------------------------------------------------------
+
+
+def _errors(build: Callable[[], Any]) -> list[Any]:
+    mocks = RecordingMocks()
+    with pytest.raises(ValidationError) as refused:
+        run_program(lambda: build() and None, mocks=mocks)
+    assert mocks.registered == []
+    return list(refused.value.errors())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "location", "reason"),
+    [
+        (
+            {"variants": [{"instance_type": "ml.banana.large"}]},
+            ("variants", 0, "InstanceVariant", "instance_type"),
+            "is not one of",
+        ),
+        (
+            {"variants": [{"instance_type": "ml.m5.large", "initial_instance_count": 0}]},
+            ("variants", 0, "InstanceVariant", "initial_instance_count"),
+            "greater than or equal to 1",
+        ),
+        (
+            {"variants": [{"memory_size_in_mb": 1500}]},
+            ("variants", 0, "ServerlessVariant", "memory_size_in_mb"),
+            "1 GB steps",
+        ),
+        (
+            {"variants": [{"max_concurrency": 2, "provisioned_concurrency": 3}]},
+            ("variants", 0, "ServerlessVariant", "provisioned_concurrency"),
+            "must not exceed max_concurrency",
+        ),
+        (
+            {"deployment": {"traffic": {"type": "CANARY", "canary_percent": 60}}},
+            ("deployment", "BlueGreen", "traffic", "canary_percent"),
+            "less than or equal to 50",
+        ),
+        (
+            {"deployment": {"traffic": {"type": "LINEAR"}}},
+            ("deployment", "BlueGreen", "traffic", "linear_step_percent"),
+            "needs linear_step_percent",
+        ),
+        (
+            {"deployment": {"batch_percent": 60, "rollback_alarms": ["a"]}},
+            ("deployment", "RollingUpdate", "batch_percent"),
+            "less than or equal to 50",
+        ),
+    ],
+)
+def test_one_mistake_in_a_union_member_is_one_message(
+    overrides: dict[str, Any], location: tuple[Any, ...], reason: str
+) -> None:
+    [error] = _errors(lambda: _endpoint(**overrides))
+    assert (error["loc"], reason in error["msg"]) == (location, True), error
+
+
+@pytest.mark.parametrize(
+    ("overrides", "location", "meant"),
+    [
+        (
+            {"variants": [{"instance_tpye": "ml.m5.large"}]},
+            ("variants", 0, "InstanceVariant", "instance_tpye"),
+            "instance_type",
+        ),
+        (
+            {"variants": [{"memory_size_in_md": 2048}]},
+            ("variants", 0, "ServerlessVariant", "memory_size_in_md"),
+            "memory_size_in_mb",
+        ),
+        ({"deployment": {"batch_percnt": 10}}, ("deployment", "RollingUpdate", "batch_percnt"), "batch_percent"),
+        ({"enviroment": {"A": "1"}}, ("enviroment",), "environment"),
+    ],
+)
+def test_a_misspelt_field_is_one_message_saying_what_was_meant(
+    overrides: dict[str, Any], location: tuple[Any, ...], meant: str
+) -> None:
+    [error] = _errors(lambda: _endpoint(**overrides))
+    assert error["loc"] == location
+    assert error["msg"] == f"Extra inputs are not permitted; did you mean {meant!r}?"
+
+
+def test_an_unknown_field_with_nothing_close_lists_the_fields() -> None:
+    [error] = _errors(lambda: _endpoint(variants=[{"instance_type": "ml.m5.large", "gpu": True}]))
+    assert error["msg"].startswith("Extra inputs are not permitted; InstanceVariant takes: name, instance_type, ")
+
+
+def test_a_cross_field_rule_is_located_at_the_field_to_fix() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ManagedInstanceScaling(min_instance_count=5, max_instance_count=2)
+    [error] = refused.value.errors()
+    assert error["loc"] == ("min_instance_count",)
+    with pytest.raises(ValidationError) as refused:
+        TrafficShift(type="CANARY")
+    assert [error["loc"] for error in refused.value.errors()] == [("canary_percent",)]
+
+
+# --- production: the package's approval -------------------------------------------------------
+
+
+def test_production_names_an_unknown_package_instead_of_a_raw_aws_error(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default lookup is DescribeModelPackage; a package that does not exist is a ClientError."""
+    for variable, value in aws.env().items():
+        monkeypatch.setenv(variable, value)
+    missing = "arn:aws:sagemaker:us-west-2:123456789012:model-package/churn/99"
+    message = _refused(lambda: _endpoint(model_source=missing, production=True), ValueError)
+    assert message.startswith(f"ModelEndpoint churn: model_source: cannot read the approval status of {missing!r}")
+    assert "DescribeModelPackage failed with ValidationException" in message
+    assert "production serves only Approved model packages" in message
+
+
+def test_production_names_any_failed_lookup() -> None:
+    def unreachable(arn: str) -> str:
+        raise ConnectionError(f"no route to {arn}")
+
+    message = _refused(lambda: _endpoint(production=True, approval_lookup=unreachable), ValueError)
+    assert message.startswith("ModelEndpoint churn: model_source: cannot read the approval status")
+    assert "ConnectionError: no route to" in message
+
+
+def test_an_unknown_config_extra_field_is_named_under_config_extra() -> None:
+    message = _refused(lambda: _endpoint(config_extra={"explainer_confg": {}}), ValueError)
+    assert message == (
+        "ModelEndpoint churn: config_extra: explainer_confg: unknown field of CreateEndpointConfigInput; "
+        "did you mean 'explainer_config'?"
+    )

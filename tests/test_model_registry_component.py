@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -11,6 +12,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from pydantic import ValidationError
 
 from components import Compute, ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry, OutputDataConfig, TrainingJob
+from components.configs import InvalidArguments
 from sagestack.testing.mocks import PlatformMocks, run_program
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
@@ -64,8 +66,68 @@ def test_registry_without_sharing_has_no_policy() -> None:
 
 
 def test_registry_refuses_bad_account_ids() -> None:
-    with pytest.raises(ValidationError, match="12-digit"):
+    with pytest.raises(ValidationError, match="12-digit") as refused:
         run_program(lambda: ModelRegistry("churn", share_with_accounts=["12345"]) and None, mocks=MOCKS)
+    [error] = refused.value.errors()
+    assert error["loc"] == ("share_with_accounts",), "located at the argument, not at the whole model"
+
+
+class RecordingMocks(PlatformMocks):
+    """The mocks, remembering every custom resource registered, also when the program then fails."""
+
+    def __init__(self) -> None:
+        super().__init__(_outputs)
+        self.registered: list[str] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if args.custom:
+            self.registered.append(args.typ)
+        return super().new_resource(args)
+
+
+def _refused(build: Callable[[], Any]) -> str:
+    """The refusal's message; and nothing at all was registered."""
+    mocks = RecordingMocks()
+    with pytest.raises(InvalidArguments) as refused:
+        run_program(lambda: build() and None, mocks=mocks)
+    assert mocks.registered == []
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "reason"),
+    [
+        ({"tags": {"aws:team": "ml"}}, "tags.aws:team", "reserved by AWS"),
+        ({"tags": {"AWS:Team": "ml"}}, "tags.AWS:Team", "reserved by AWS"),
+        ({"tags": {"team": "x" * 257}}, "tags.team", "at most 256 characters"),
+        ({"tags": {"k" * 129: "v"}}, f"tags.{'k' * 129}", "at most 128 characters"),
+        ({"tags": {f"t{n}": "v" for n in range(51)}}, "tags", "at most 50 tags"),
+    ],
+)
+def test_registry_refuses_what_the_group_request_may_not_hold(
+    arguments: dict[str, Any], field: str, reason: str
+) -> None:
+    message = _refused(lambda: ModelRegistry("churn", **arguments))
+    assert message.startswith("ModelRegistry churn: ")
+    assert f"{field}: " in message and reason in message, message
+
+
+def test_registry_reports_every_violation_at_once() -> None:
+    message = _refused(lambda: ModelRegistry("churn", tags={"aws:team": "ml", "owner": "x" * 300}))
+    assert "tags.aws:team: " in message and "tags.owner: " in message
+
+
+def test_registry_names_a_description_over_the_limit() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ModelRegistry("churn", description="d" * 1025)
+    assert [error["loc"] for error in refused.value.errors()] == [("description",)]
+
+
+def test_registry_with_a_misspelt_argument_says_what_was_meant() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ModelRegistry("churn", share_with_acounts=["111111111111"])
+    [error] = refused.value.errors()
+    assert error["msg"] == "Extra inputs are not permitted; did you mean 'share_with_accounts'?"
 
 
 def test_package_takes_image_and_artifacts_from_a_training_job() -> None:
@@ -124,8 +186,10 @@ def test_package_arguments_are_checked_before_registration(arguments: dict[str, 
         image = None if arguments.get("no_image") else IMAGE
         ModelPackage("pkg", registry=registry, group_name=arguments.get("group_name"), image_uri=image)
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValidationError, match=message) as refused:
         run_program(program, mocks=MOCKS)
+    [error] = refused.value.errors()
+    assert error["loc"] in [("registry",), ("group_name",), ("image_uri",)], "a cross-field rule names a field"
 
 
 def test_package_outputs_are_registered() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -21,6 +22,7 @@ from components import (
     StoppingCondition,
     TrainingJob,
 )
+from components.configs import InvalidArguments
 from sagestack.testing.mocks import PlatformMocks, run_program
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
@@ -202,8 +204,9 @@ def test_extra_members_reach_the_request_in_api_form() -> None:
 
 
 def test_unknown_extra_members_are_refused_by_name() -> None:
-    with pytest.raises(ValueError, match=r"extra: debug_hook_config\.s3_output_pth: unknown field"):
+    with pytest.raises(ValueError, match=r"extra: debug_hook_config\.s3_output_pth: unknown field") as refused:
         run_program(lambda: _job(extra={"debug_hook_config": {"s3_output_pth": "s3://x"}}) and None)
+    assert str(refused.value).endswith("unknown field of DebugHookConfig; did you mean 's3_output_path'?")
 
 
 def test_secret_values_are_named_to_the_provider() -> None:
@@ -218,3 +221,144 @@ def test_secret_values_are_named_to_the_provider() -> None:
     )
     [child] = run.children_of(run.named("churn-train"))
     assert child.inputs["secret_members"] == ["Environment.API_KEY", "HyperParameters.token"]
+
+
+# --- the request, checked when the program runs: every rule at once, named by argument ---------
+
+
+class RecordingMocks(PlatformMocks):
+    """The mocks, remembering every custom resource registered, also when the program then fails."""
+
+    def __init__(self) -> None:
+        super().__init__(_completed_job)
+        self.registered: list[str] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if args.custom:
+            self.registered.append(args.typ)
+        return super().new_resource(args)
+
+
+def _refused(build: Callable[[], Any], error: type[Exception] = InvalidArguments) -> str:
+    """The refusal's message; and nothing at all was registered."""
+    mocks = RecordingMocks()
+    with pytest.raises(error) as refused:
+        run_program(lambda: build() and None, mocks=mocks)
+    assert mocks.registered == []
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("seconds", [1800, 3600, 2419200])
+def test_a_pending_time_the_api_allows_is_accepted(seconds: int) -> None:
+    run = run_program(lambda: _job(stopping_condition=StoppingCondition(max_pending_time_in_seconds=seconds)) and None)
+    assert run.named("churn-train-job").inputs["request"]["StoppingCondition"]["MaxPendingTimeInSeconds"] == seconds
+
+
+@pytest.mark.parametrize(
+    ("seconds", "reason"), [(1799, "must be at least 1800 (got 1799)"), (2419201, "must be at most 2419200")]
+)
+def test_a_pending_time_outside_the_api_limits_is_refused_by_name(seconds: int, reason: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        StoppingCondition(max_pending_time_in_seconds=seconds)
+    [error] = refused.value.errors()
+    assert error["loc"] == ("max_pending_time_in_seconds",) and reason in error["msg"]
+
+
+def test_a_value_over_every_limit_reports_each_rule() -> None:
+    """The service model's 2500 characters and our 256, together: not only the first layer."""
+    message = _refused(lambda: _job(hyperparameters={"long": "x" * 3000}))
+    assert message == (
+        "TrainingJob churn-train: hyperparameters.long: must have at most 2500 characters (has 3000); "
+        "hyperparameters.long: values are at most 256 characters"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"role_arn": "arn:aws:iam::123456789012:user/alice"}, "role_arn", "does not match the pattern"),
+        ({"hyperparameters": {"token": "AKIAIOSFODNN7EXAMPLE"}}, "hyperparameters.token", "access key ID"),
+        ({"environment": {"AWS_SESSION_TOKEN": "x"}}, "environment.AWS_SESSION_TOKEN", "names an AWS credential"),
+        ({"environment": {"1BAD": "x"}}, "environment.1BAD", "key '1BAD' does not match"),
+        (
+            {"networking": Networking(security_group_ids=[f"sg-{n}" for n in range(6)], subnets=["subnet-1"])},
+            "networking.security_group_ids",
+            "at most 5 items (has 6)",
+        ),
+        (
+            {"input_data": [InputData(channel_name="train data", data_source="s3://data/train")]},
+            "input_data[0].channel_name",
+            "does not match the pattern",
+        ),
+        (
+            {"input_data": [InputData(channel_name="train", data_source="http://example.com/data")]},
+            "input_data[0].data_source.s3_uri",
+            "does not match the pattern",
+        ),
+        (
+            {"stopping_condition": StoppingCondition(max_runtime_in_seconds=30 * 86400)},
+            "stopping_condition.max_runtime_in_seconds",
+            "at most 28 days",
+        ),
+        (
+            {"compute": Compute(instance_type="ml.m5.xlarge", enable_managed_spot_training=True)},
+            "stopping_condition.max_wait_time_in_seconds",
+            "managed spot training needs a maximum wait",
+        ),
+        ({"compute": Compute(instance_type="ml.banana.large")}, "compute.instance_type", "is not one of"),
+        ({"kms_key_id": "k" * 2049}, "kms_key_id", "at most 2048 characters"),
+        (
+            {"extra": {"experiment_config": {"experiment_name": "bad name"}}},
+            "extra.experiment_config.experiment_name",
+            "",
+        ),
+        ({"tags": {"aws:team": "ml"}}, "tags.aws:team", "reserved by AWS"),
+    ],
+)
+def test_a_request_sagemaker_would_refuse_is_refused_naming_the_argument(
+    overrides: dict[str, Any], field: str, reason: str
+) -> None:
+    message = _refused(lambda: _job(**overrides))
+    assert message.startswith("TrainingJob churn-train: ")
+    assert f"{field}: " in message and reason in message, message
+
+
+def test_values_not_known_yet_are_not_refused() -> None:
+    """A secret or another resource's Output is checked by the provider once it is known."""
+    run = run_program(
+        lambda: (
+            _job(
+                role_arn=aws.iam.Role("r", assume_role_policy="{}").arn,
+                hyperparameters={"token": pulumi.Output.secret("AKIAIOSFODNN7EXAMPLE")},
+            )
+            and None
+        )
+    )
+    assert run.named("churn-train-job")
+
+
+def test_a_misspelt_argument_says_what_was_meant_once() -> None:
+    with pytest.raises(ValidationError) as refused:
+        TrainingJob(
+            "c",
+            image_uri=IMAGE,
+            rol_arn="arn:aws:iam::123456789012:role/SageMakerExecutionRole",
+            compute=Compute(instance_type="ml.m5.xlarge"),
+            output_data_config=OutputDataConfig(s3_output_path="s3://data/output"),
+        )
+    [error] = refused.value.errors()  # not also "role_arn: Field required"
+    assert (error["loc"], error["msg"]) == (("rol_arn",), "Extra inputs are not permitted; did you mean 'role_arn'?")
+
+
+@pytest.mark.parametrize(
+    ("build", "location"),
+    [
+        (lambda: Compute(instance_count=2), ("instance_type",)),
+        (lambda: Networking(subnets=["subnet-1"]), ("security_group_ids",)),
+        (lambda: _job(algorithm_name="xgboost"), ("algorithm_name",)),
+    ],
+)
+def test_a_cross_field_rule_is_located_at_a_field(build: Callable[[], Any], location: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationError) as refused:
+        build()
+    assert [error["loc"] for error in refused.value.errors()] == [location]

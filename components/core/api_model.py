@@ -13,7 +13,9 @@ Three translations use it, each walking the service model:
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -62,7 +64,7 @@ def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violatio
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             if key not in names:
-                violations.append(Violation(where, f"unknown field of {shape.name}; known: {', '.join(sorted(names))}"))
+                violations.append(Violation(where, f"unknown field of {shape.name}; {_suggestion(key, names)}"))
                 continue
             converted[names[key]], found = to_api(item, members[names[key]], where)
             violations += found
@@ -76,6 +78,56 @@ def to_api(value: Any, shape: Shape, path: str = "") -> tuple[Any, list[Violatio
         pairs = {key: to_api(item, value_shape, f"{path}.{key}") for key, item in value.items()}
         return {key: item for key, (item, _) in pairs.items()}, [v for _, found in pairs.values() for v in found]
     return value, []
+
+
+def _suggestion(key: str, names: Mapping[str, str]) -> str:
+    """What a misspelt field was probably meant to be, else every field the shape has."""
+    close = difflib.get_close_matches(key, list(names), n=1)
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(names))}"
+
+
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+"""One step of a violation's path: `[3]` (a list item) or `.Member` (a member, or a map's key)."""
+
+PathSteps = list[tuple[int | None, str]]
+"""A path as steps: (index, "[index]") for a list item, (None, name) for a member or a map key."""
+
+
+def path_steps(path: str) -> PathSteps:
+    """`A.B[2].C` (as `service_model.validate` names a violation) as steps:
+    (None, "A"), (None, "B"), (2, "[2]"), (None, "C")."""
+    steps: PathSteps = []
+    position = 0
+    while position < len(path):
+        step = _STEP.match(path, position)
+        if step is None:  # a malformed path: kept whole rather than misread
+            return [(None, path)]
+        steps.append((int(step[1]), step[0]) if step[1] is not None else (None, step[2]))
+        position = step.end()
+    return steps
+
+
+def path_tail(steps: PathSteps) -> str:
+    """Steps written back as a path's tail (`[2].C`, `.KEY`): names and map keys as they are, so a
+    map key holding a dot comes back whole."""
+    return "".join(text if index is not None else f".{text}" for index, text in steps)
+
+
+def snake_path(path: str, shape: Shape) -> str:
+    """An API path of `shape` (`DebugHookConfig.CollectionConfigurations[0].CollectionName`) in
+    the snake_case form `extra=` takes (`debug_hook_config.collection_configurations[0].collection_name`);
+    map keys, and whatever the shape does not know, stay as written."""
+    steps = path_steps(path)
+    written = ""
+    for position, (index, text) in enumerate(steps):
+        members = cast("dict[str, Shape]", getattr(shape, "members", {}))
+        if index is not None and shape.type_name == "list":
+            written, shape = written + text, cast("Shape", cast("ListShape", shape).member)
+        elif index is None and text in members:
+            written, shape = f"{written}.{xform_name(text)}" if written else xform_name(text), members[text]
+        else:  # a map's key, or what the shape does not know
+            return written + path_tail(steps[position:]) if written else path_tail(steps[position:]).lstrip(".")
+    return written
 
 
 def to_pulumi_args(value: Any, shape: Shape, names: Mapping[str, str] | None = None, path: str = "") -> Any:
@@ -105,8 +157,9 @@ def to_pulumi_args(value: Any, shape: Shape, names: Mapping[str, str] | None = N
     return value
 
 
-def extra_members(operation: str, fields: dict[str, Any] | None, owner: str) -> dict[str, Any]:
-    """An `extra=` escape hatch as API members, or a ValueError naming each bad field.
+def extra_members(operation: str, fields: dict[str, Any] | None, owner: str, argument: str = "extra") -> dict[str, Any]:
+    """An `extra=` escape hatch (the component's `argument`) as API members, or a ValueError
+    naming each bad field.
 
     Only the structure of the fields is checked here (names, nesting); values are checked with
     the rest of the request, by the provider's check or the component's own validation.
@@ -115,5 +168,5 @@ def extra_members(operation: str, fields: dict[str, Any] | None, owner: str) -> 
         return {}
     request, violations = to_api(fields, input_shape(operation))
     if violations:
-        raise ValueError(f"{owner}: extra: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
+        raise ValueError(f"{owner}: {argument}: " + "; ".join(f"{v.path}: {v.reason}" for v in violations))
     return cast(dict[str, Any], request)
