@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.configs import Compute, ConfigModel, InputData, Networking, StoppingCondition
-from components.core.service_model import Violation
+from components.core.service_model import Violation, shape_named, validate
 from components.feature_store import Feature, OfflineStore, OnlineStore, Throughput
-from components.serving import BlueGreen, DataCapture, InstanceVariant, RollingUpdate, ServerlessVariant
+from components.serving import DataCapture, Deployment, Variant
 
 NAMESPACE = "sagemaker"
 
@@ -83,9 +83,19 @@ class ServingConfig(ConfigModel):
     """The package version to serve; `sagestack promote` rewrites exactly this value."""
     endpoint_name: str = "churn"
     role_arn: str | None = None
-    variants: list[InstanceVariant | ServerlessVariant] = Field(min_length=1)
-    deployment: BlueGreen | RollingUpdate | None = None
+    variants: list[Variant] = Field(min_length=1)
+    deployment: Deployment | None = None
     data_capture: DataCapture | None = None
+
+    @field_validator("model_package_arn")
+    @classmethod
+    def _is_a_model_package_arn(cls, value: str | None) -> str | None:
+        # The shape SageMaker itself checks (CreateModel's ModelPackageName takes names too, so
+        # a group name or a model ARN would pass there and fail only when the endpoint is built).
+        violations = validate(value, shape_named("ModelPackageArn"))[1] if value is not None else []
+        if violations:
+            raise ValueError(f"not a model package ARN: {violations[0].reason}")
+        return value
 
 
 class PlatformConfig(ConfigModel):
@@ -149,9 +159,11 @@ def validate_stack_values(values: dict[str, Any]) -> tuple[PlatformConfig | None
         seen = set()
         for item in error.errors():
             path = _path(tuple(item["loc"]))
-            if (path, item["msg"]) not in seen:
-                seen.add((path, item["msg"]))
-                violations.append(Violation(path, item["msg"]))
+            # A validator's own message, without pydantic's "Value error, " in front of it.
+            reason = item["msg"].removeprefix("Value error, ")
+            if (path, reason) not in seen:
+                seen.add((path, reason))
+                violations.append(Violation(path, reason))
         return None, violations
 
 

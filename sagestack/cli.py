@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 DURATIONS_ENV = "SAGESTACK_LOCAL_DURATIONS"
@@ -32,18 +33,33 @@ def _local(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sagestack.stacks import validate_stacks
+    from sagestack.stacks import NoStackFiles, check_stack, close_event_loops, stack_files, stack_name
 
-    problems = validate_stacks(Path(args.stacks_dir), args.stack)
-    for path, violation in problems:
-        print(f"{path}: {violation.path}: {violation.reason}" if violation.path else f"{path}: {violation.reason}")
-    if not problems:
-        print(f"{args.stack or 'all stacks'}: valid")
-    return 1 if problems else 0
+    started = time.monotonic()
+    try:
+        files = stack_files(Path(args.stacks_dir), args.stack)
+    except NoStackFiles as error:
+        print(f"sagestack validate: {error}", file=sys.stderr)
+        return 2
+    try:
+        problems = [problem for path in files for problem in check_stack(path)]
+    finally:
+        close_event_loops()
+    for problem in problems:
+        print(problem.line())
+    names = ", ".join(stack_name(path) for path in files)
+    seconds = time.monotonic() - started
+    if problems:
+        bad = len({problem.file for problem in problems})
+        print(f"{len(problems)} problem(s) in {bad} of {len(files)} stack file(s) ({names}), {seconds:.1f}s")
+        return 1
+    print(f"{len(files)} stack file(s) valid ({names}): schema, program, provider checks, {seconds:.1f}s")
+    return 0
 
 
 def _render(args: argparse.Namespace) -> int:
     from sagestack.render import StackInvalid, as_json, as_table, diff, render
+    from sagestack.stacks import close_event_loops
 
     try:
         if args.diff:
@@ -55,8 +71,12 @@ def _render(args: argparse.Namespace) -> int:
             return 2
         resources = render(args.stack, Path(args.stacks_dir))
     except StackInvalid as error:
-        print(f"sagestack render: the stack is invalid ({error}); run `sagestack validate`", file=sys.stderr)
+        for problem in error.problems:
+            print(problem.line(), file=sys.stderr)
+        print("sagestack render: the stack is invalid (above); `sagestack validate` checks them all", file=sys.stderr)
         return 1
+    finally:
+        close_event_loops()
     print(as_json(resources) if args.format == "json" else as_table(resources))
     return 0
 
@@ -105,9 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--verbose", action="store_true", help="log every request")
     local.set_defaults(run=_local)
 
-    validate = commands.add_parser("validate", help="check stack files against the config schema, offline")
-    validate.add_argument("--stack", help="one stack (default: every stacks/Pulumi.*.yaml)")
-    validate.add_argument("--stacks-dir", default="stacks")
+    validate = commands.add_parser(
+        "validate",
+        help="check stack files as a preview would (schema, program, provider checks), offline",
+        description=(
+            "Check each stack file offline, without credentials: against the config schema, then by "
+            "running the program under Pulumi mocks, then every dynamic resource through its provider's "
+            "Check. One line per problem (file: key: reason); exit 1 on any, 2 if there is no stack file."
+        ),
+    )
+    validate.add_argument("--stack", help="one stack (default: every Pulumi.*.yaml in --stacks-dir)")
+    validate.add_argument("--stacks-dir", default="stacks", help="where the stack files are (default: ./stacks)")
     validate.set_defaults(run=_validate)
 
     render = commands.add_parser("render", help="print the resources a stack would have (Pulumi mocks, no cloud)")
@@ -128,4 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        # `sagestack render ... | head` closed the pipe: not an error worth a traceback. Point
+        # stdout at /dev/null so the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
