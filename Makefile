@@ -12,21 +12,39 @@ LOCAL_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=
 	AWS_ENDPOINT_URL=$(LOCAL_URL) PULUMI_BACKEND_URL=file://$(STATE_DIR) \
 	PULUMI_CONFIG_PASSPHRASE=$${PULUMI_CONFIG_PASSPHRASE-local} PULUMI_PARALLEL=$${PULUMI_PARALLEL-64}
 
-.PHONY: install pulumi-cli test lint typecheck unit bench up local-aws down clean
+.PHONY: install install-base venv pulumi-cli test lint typecheck unit bench up local-aws down clean
 
-$(BIN)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+# uv when it is there (seconds), else pip (about a minute for the base install the first time).
+PIP := $(shell command -v uv >/dev/null 2>&1 && echo "uv pip install --python $(BIN)/python" || echo "$(BIN)/python -m pip install --disable-pip-version-check")
 
-install: $(BIN)/.installed
+# A .venv left by another Python (too old, or removed since) is rebuilt, saying so, instead of
+# failing the same way on every run.
+venv:
+	@if { [ -e $(BIN)/python ] || [ -L $(BIN)/python ]; } && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo "install: $(VENV) was made by an unsupported or missing Python ($$($(BIN)/python -V 2>&1 | head -1)); rebuilding it with $(PYTHON)"; \
+		rm -rf $(VENV); \
+	fi
+	@test -x $(BIN)/python || { echo "install: creating $(VENV) with $$($(PYTHON) -V 2>&1)"; $(PYTHON) -m venv $(VENV); }
+
+# What `make up` needs: the package and the local AWS. `make test` adds the dev tools.
+$(BIN)/.installed-base: pyproject.toml | venv
+	@echo "install: the package and the local AWS into $(VENV) (pip shows its progress)"
+	$(PIP) -e '.[local]'
+	@touch $@
+
+$(BIN)/.installed: pyproject.toml $(BIN)/.installed-base | venv
+	@echo "install: the test and lint tools into $(VENV)"
+	$(PIP) --quiet -e '.[dev]'
+	@touch $@
+
+install-base: venv $(BIN)/.installed-base
+install: venv $(BIN)/.installed
 
 # The Pulumi CLI: yours on PATH if you have one, else built from Go source into .tools/bin
 # (with the dynamic-provider plugin beside it). Cached: seconds after the first build.
 TOOLS_BIN := $(CURDIR)/.tools/bin
 PULUMI_PATH := PATH="$(TOOLS_BIN):$$PATH"
-pulumi-cli: install
+pulumi-cli: install-base
 	$(BIN)/python -m sagestack.toolchain
 
 lint: install
@@ -51,7 +69,7 @@ bench: install pulumi-cli
 	for b in waiter state_weight program_overhead concurrency import_time engine_scale; do $(PULUMI_PATH) $(BIN)/python -m bench.$$b || exit 1; done
 
 # Start the local AWS in the background unless one already answers on LOCAL_PORT.
-local-aws: install
+local-aws: install-base
 	@if curl -fsS $(LOCAL_URL)/_sagestack/health >/dev/null 2>&1; then \
 		echo "local AWS already running at $(LOCAL_URL) ('make down' stops it)"; \
 	else \
