@@ -10,11 +10,20 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
-from components.configs import ComponentArgs, ConfigModel, StrInput, api_value, component_args, publish
+from components.configs import (
+    ComponentArgs,
+    ConfigModel,
+    InvalidArguments,
+    StrInput,
+    api_value,
+    component_args,
+    publish,
+)
 from components.core.api_model import extra_members
 from components.core.naming import readable_prefix
+from components.core.service_model import Violation
 from components.providers.feature_group import FeatureGroupResource
-from components.roles import sagemaker_role
+from components.roles import StackScope, check_key, key_arn, parse_s3_uri, resolved_key_arn, sagemaker_role, stack_scope
 
 
 class Feature(ConfigModel):
@@ -138,31 +147,46 @@ class FeatureGroupArgs(ComponentArgs):
 
 
 def offline_store_policy(
-    s3_uri: str, account: str, region: str, kms_key_id: str | None, create_glue_table: bool
+    s3_uri: str,
+    account: str,
+    region: str,
+    kms_key_id: str | None,
+    create_glue_table: bool,
+    *,
+    partition: str = "aws",
 ) -> dict[str, Any]:
-    """Least privilege for Feature Store's offline store: its S3 prefix, its Glue table, its key."""
-    bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
-    objects = f"arn:aws:s3:::{bucket}/{prefix.rstrip('/')}/*" if prefix else f"arn:aws:s3:::{bucket}/*"
+    """Least privilege for Feature Store's offline store: its S3 prefix, its Glue table, its key.
+
+    `s3_uri` must be an `s3://` URI with a valid bucket name and no wildcard, and `kms_key_id` a
+    key ARN or key ID (an alias must be resolved first: `resolved_key_arn`), or ValueError.
+    """
+    location = parse_s3_uri(s3_uri)
+    scope = StackScope(partition=partition, region=region, account=account)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteOfflineStore",
             "Effect": "Allow",
             "Action": ["s3:PutObject", "s3:GetObject"],
-            "Resource": objects,
+            "Resource": location.objects_under_arn(partition),
         },
-        {"Sid": "CheckBucket", "Effect": "Allow", "Action": ["s3:GetBucketAcl"], "Resource": f"arn:aws:s3:::{bucket}"},
+        {
+            "Sid": "CheckBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketAcl"],
+            "Resource": location.bucket_arn(partition),
+        },
     ]
     if create_glue_table:
-        glue = f"arn:aws:glue:{region}:{account}"
         statements.append(
             {
                 "Sid": "GlueCatalog",
                 "Effect": "Allow",
                 "Action": ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetDatabase"],
                 "Resource": [
-                    f"{glue}:catalog",
-                    f"{glue}:database/sagemaker_featurestore",
-                    f"{glue}:table/sagemaker_featurestore/*",
+                    scope.arn("glue", "catalog"),
+                    scope.arn("glue", "database/sagemaker_featurestore"),
+                    # The table SageMaker creates is named after the group and its creation time.
+                    scope.arn("glue", "table/sagemaker_featurestore/*"),
                 ],
             }
         )
@@ -172,10 +196,27 @@ def offline_store_policy(
                 "Sid": "UseKey",
                 "Effect": "Allow",
                 "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": kms_key_id,
+                "Resource": key_arn(kms_key_id, scope),
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def offline_role_violations(store: OfflineStore) -> list[Violation]:
+    """A literal offline store URI or key that no exact policy can be written for (Outputs are
+    checked when they resolve): refused before anything is registered."""
+    violations: list[Violation] = []
+    if isinstance(store.s3_uri, str):
+        try:
+            parse_s3_uri(store.s3_uri)
+        except ValueError as error:
+            violations.append(Violation("offline_store.s3_uri", str(error)))
+    if isinstance(store.kms_key_id, str):
+        try:
+            check_key(store.kms_key_id)  # an alias passes: it is resolved to its key when the role is written
+        except ValueError as error:
+            violations.append(Violation("offline_store.kms_key_id", str(error)))
+    return violations
 
 
 class FeatureGroup(pulumi.ComponentResource):
@@ -209,7 +250,15 @@ class FeatureGroup(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        args = component_args(FeatureGroupArgs, args, kwargs, f"FeatureGroup {name}")
+        owner = f"FeatureGroup {name}"
+        args = component_args(FeatureGroupArgs, args, kwargs, owner)
+        # The generated role is written from the offline store's URI and key: checked before anything is registered.
+        if (
+            args.offline_store is not None
+            and args.role_arn is None
+            and (violations := offline_role_violations(args.offline_store))
+        ):
+            raise InvalidArguments(owner, violations)
         super().__init__("sagemaker:featurestore:FeatureGroup", name, None, opts)
         extra_request = extra_members("CreateFeatureGroup", args.extra, f"FeatureGroup {name}")
         child = pulumi.ResourceOptions(parent=self)
@@ -229,12 +278,26 @@ class FeatureGroup(pulumi.ComponentResource):
         )
         publish(self, group)
 
-    @staticmethod
-    def _offline_role(name: str, store: OfflineStore, opts: pulumi.ResourceOptions) -> aws.iam.Role:
-        identity, region = aws.get_caller_identity_output(), aws.get_region_output()
-        policy = pulumi.Output.all(store.s3_uri, identity.account_id, region.region, store.kms_key_id).apply(
-            lambda values: json.dumps(
-                offline_store_policy(values[0], values[1], values[2], values[3], not store.disable_glue_table_creation)
-            )
+    def _offline_role(self, name: str, store: OfflineStore, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+        """The offline store's role: its prefix, its Glue table, its key (an alias resolved to it)."""
+        owner = f"FeatureGroup {name}"
+        scope = stack_scope(self)
+        key = (
+            resolved_key_arn(store.kms_key_id, scope, self, f"{owner}: offline_store.kms_key_id")
+            if store.kms_key_id is not None
+            else None
         )
-        return sagemaker_role(name, policy, opts)
+        create_glue_table = not store.disable_glue_table_creation
+
+        def policy(values: list[Any]) -> str:
+            stack, uri, resolved_key = values
+            try:
+                parse_s3_uri(uri)  # an Output is checked only now; named as the check of a literal names it
+            except ValueError as error:
+                raise InvalidArguments(owner, [Violation("offline_store.s3_uri", str(error))]) from None
+            document = offline_store_policy(
+                uri, stack.account, stack.region, resolved_key, create_glue_table, partition=stack.partition
+            )
+            return json.dumps(document)
+
+        return sagemaker_role(name, scope, pulumi.Output.all(scope, store.s3_uri, key).apply(policy), opts)

@@ -324,6 +324,15 @@ class ModelPackage(pulumi.ComponentResource):
         extra_request = extra_members("CreateModelPackage", args.extra, f"ModelPackage {name}")
         self.declared_approval_status = args.approval_status
         """The approval this program asks for (what a production endpoint checks)."""
+        source = args.model_source
+        self.declared_image_uri: pulumi.Input[str | None] | None = (
+            args.image_uri if args.image_uri is not None or source is None else source.image_uri
+        )
+        """The image the package serves (what a generated hosting role may pull)."""
+        self.declared_model_data_url: pulumi.Input[str | None] | None = args.model_data_url or (
+            source.model_artifacts if source is not None else None
+        )
+        """The package's model artifacts (what a generated hosting role may read)."""
         args.environment = {
             key: not_secret(f"ModelPackage {name}: environment.{key}", value)
             if isinstance(value, pulumi.Output)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -14,6 +15,7 @@ from components.configs import (
     ApiRequest,
     ComponentArgs,
     ConfigModel,
+    InvalidArguments,
     Networking,
     StrInput,
     by_distinct_fields,
@@ -30,11 +32,20 @@ from components.core.tags import tag_violations
 from components.core.unknowns import UNKNOWN
 from components.model_registry import ModelPackage
 from components.providers.endpoint import EndpointResource
-from components.roles import sagemaker_role
+from components.roles import (
+    EcrImage,
+    S3Location,
+    StackScope,
+    parse_ecr_image,
+    parse_s3_uri,
+    sagemaker_role,
+    stack_scope,
+)
 from components.rules.deployment import deployment_rules
 from components.training_job import TrainingJob
 
 SERVERLESS_MEMORY = range(1024, 6145, 1024)
+Parsed = TypeVar("Parsed")
 
 
 def _instance_type(value: str) -> str:
@@ -468,15 +479,17 @@ class ModelEndpoint(pulumi.ComponentResource):
         endpoint_name = readable_prefix(name, 63)
         # pulumi-aws checks nothing of what its Model and EndpointConfiguration send: every request
         # is checked here, all at once, before anything is registered.
-        refuse_invalid(owner, args, args.requests(endpoint_name, extra_config), tag_violations(args.tags))
+        refuse_invalid(
+            owner,
+            args,
+            args.requests(endpoint_name, extra_config),
+            [*tag_violations(args.tags), *hosting_role_violations(args)],
+        )
         if args.production:
             _require_approved(name, args.model_source, args.approval_lookup)
 
         child = pulumi.ResourceOptions(parent=self)
-        # Without a role: least privilege for hosting (read artifacts, pull images, write logs).
-        execution_role = (
-            args.role_arn if args.role_arn is not None else sagemaker_role(name, json.dumps(HOSTING_POLICY), child).arn
-        )
+        execution_role = args.role_arn if args.role_arn is not None else self._hosting_role(name, endpoint_name, args)
         model = aws.sagemaker.Model(
             f"{name}-model",
             **to_pulumi_args(args.model_request(execution_role), input_shape("CreateModel")),
@@ -506,29 +519,158 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
         publish(self, endpoint, model_name=model.name)
 
+    def _hosting_role(self, name: str, endpoint_name: str, args: ModelEndpointArgs) -> pulumi.Output[str]:
+        """A role for this model only: its artifacts, its image's repository, this endpoint's logs.
+
+        The image and artifacts may be Outputs (a TrainingJob's), so the policy is written once
+        they resolve, each checked again there (the checks before registering saw only literals).
+        """
+        owner = f"ModelEndpoint {name}"
+        model = hosted_model(args)
+        assert model is not None  # a package ARN without role_arn was refused before anything was registered
+        scope = stack_scope(self)
+
+        def policy(values: list[Any]) -> str:
+            stack, image, artifacts = values
+            return json.dumps(
+                hosting_policy(
+                    stack,
+                    endpoint_name,
+                    _parsed(owner, model.image_argument, image, parse_ecr_image, "the model has no image to pull"),
+                    None
+                    if artifacts is None
+                    else _parsed(owner, model.model_data_argument, artifacts, parse_model_data_url),
+                )
+            )
+
+        document = pulumi.Output.all(scope, model.image, model.model_data).apply(policy)
+        return sagemaker_role(name, scope, document, pulumi.ResourceOptions(parent=self)).arn
+
 
 MODEL_NETWORK_MEMBERS = ("VpcConfig", "EnableNetworkIsolation")
 """What of Networking a hosted model takes (inter-container encryption is for training)."""
 
 
-HOSTING_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "ReadModelArtifacts", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::*/*"},
+ENDPOINT_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
+"""Where SageMaker publishes an endpoint's instance metrics (CPU, memory, disk): the one namespace
+the hosting role may put metrics in."""
+
+
+@dataclass(frozen=True)
+class HostedModel:
+    """What a generated hosting role must reach, and the argument each comes from (for messages)."""
+
+    image: pulumi.Input[str | None] | None
+    image_argument: str
+    model_data: pulumi.Input[str | None] | None
+    model_data_argument: str
+
+
+def hosted_model(args: ModelEndpointArgs) -> HostedModel | None:
+    """The image and model data URL the model serves; None for a package ARN, whose container
+    only SageMaker knows (DescribeModelPackage), so that no role can be scoped to it."""
+    source = args.model_source
+    if isinstance(source, str):
+        return None
+    if isinstance(source, ModelPackage):
+        return HostedModel(source.declared_image_uri, "model_source", source.declared_model_data_url, "model_source")
+    if args.image_uri is not None:
+        return HostedModel(args.image_uri, "image_uri", source.model_artifacts, "model_source")
+    return HostedModel(source.image_uri, "model_source", source.model_artifacts, "model_source")
+
+
+def hosting_role_violations(args: ModelEndpointArgs) -> list[Violation]:
+    """What refuses a generated hosting role before anything is registered: a package ARN (nothing
+    to scope it to) and literal image or artifact URIs a policy cannot name exactly. Outputs are
+    checked when they resolve (`ModelEndpoint._hosting_role`)."""
+    if args.role_arn is not None:
+        return []
+    model = hosted_model(args)
+    if model is None:
+        return [
+            Violation(
+                "role_arn",
+                "required to serve a model package ARN: its image and model artifacts are not known to this "
+                "program, so no role scoped to them can be generated. Give a role that may read the artifacts "
+                "and pull the image, or pass the ModelPackage itself as model_source",
+            )
+        ]
+    violations: list[Violation] = []
+    for value, argument, parse in (
+        (model.image, model.image_argument, parse_ecr_image),
+        (model.model_data, model.model_data_argument, parse_model_data_url),
+    ):
+        if isinstance(value, str):
+            try:
+                parse(value)
+            except ValueError as error:
+                violations.append(Violation(argument, str(error)))
+    return violations
+
+
+def parse_model_data_url(url: object) -> S3Location:
+    """The bucket and key of a model data URL (checked first as the API's `ModelDataUrl`)."""
+    return parse_s3_uri(url, "Url")
+
+
+def _parsed(owner: str, argument: str, value: object, parse: Callable[[object], Parsed], missing: str = "") -> Parsed:
+    """`parse(value)`, or the refusal named as a check before registering names it."""
+    try:
+        if value is None and missing:
+            raise ValueError(f"{missing}; give image_uri")
+        return parse(value)
+    except ValueError as error:
+        raise InvalidArguments(owner, [Violation(argument, str(error))]) from None
+
+
+def hosting_policy(
+    scope: StackScope, endpoint_name: str, image: EcrImage, artifacts: S3Location | None
+) -> dict[str, Any]:
+    """Least privilege for hosting one model: read its artifacts, pull its image, write its
+    endpoint's logs and instance metrics (the permissions AWS documents for CreateModel's role).
+
+    No KMS and no `sagemaker:` permission: CreateModel resolves a model package with the caller's
+    own credentials, and AWS's list of the execution role's CreateModel permissions names none.
+    """
+    partition = scope.partition
+    log_group = scope.arn("logs", f"log-group:/aws/sagemaker/Endpoints/{endpoint_name}")
+    statements: list[dict[str, Any]] = []
+    if artifacts is not None:
+        statements.append(
+            {
+                "Sid": "ReadModelArtifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": artifacts.object_arn(partition),
+            }
+        )
+    statements += [
         {
-            "Sid": "PullImages",
+            "Sid": "PullImage",
             "Effect": "Allow",
-            "Action": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": "*",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": image.repository_arn(partition),
         },
+        # ECR's login token is account-wide: AWS supports no resource for GetAuthorizationToken.
+        {"Sid": "LogInToEcr", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
         {
-            "Sid": "Logs",
+            "Sid": "WriteLogs",
             "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "cloudwatch:PutMetricData"],
-            "Resource": "*",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            # The group itself and its streams; not `<name>*`, which would also match the logs of
+            # every endpoint whose name starts with this one's.
+            "Resource": [log_group, f"{log_group}:*"],
         },
-    ],
-}
+        # PutMetricData takes no resource in IAM: the namespace condition is what scopes it.
+        {
+            "Sid": "PutEndpointMetrics",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricData"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": ENDPOINT_METRICS_NAMESPACE}},
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _require_approved(name: str, source: ModelSource, lookup: Callable[[str], str]) -> None:

@@ -205,7 +205,14 @@ def test_endpoint_from_a_training_job_with_a_generated_role() -> None:
     }
     assert run.named("churn-model").inputs["executionRoleArn"] == "arn:aws:mock:us-west-2:123456789012:role/churn-role"
     policy = json.loads(run.named("churn-role-policy").inputs["policy"])
-    assert [statement["Sid"] for statement in policy["Statement"]] == ["ReadModelArtifacts", "PullImages", "Logs"]
+    # What each statement is scoped to is tests/test_generated_roles.py's subject.
+    assert [statement["Sid"] for statement in policy["Statement"]] == [
+        "ReadModelArtifacts",
+        "PullImage",
+        "LogInToEcr",
+        "WriteLogs",
+        "PutEndpointMetrics",
+    ]
 
 
 def test_production_refuses_an_unapproved_package() -> None:
