@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import BaseModel
 
 from components.configs import OutputDataConfig
 from components.feature_store import FeatureGroup
@@ -13,6 +15,15 @@ from components.model_registry import ModelPackage, ModelRegistry
 from components.platform_config import PlatformConfig
 from components.serving import ModelEndpoint, describe_approval
 from components.training_job import TrainingJob
+
+
+def with_key(store: Any, kms_key_id: str | None) -> Any:
+    """A store's config (data capture, an online or offline store) with the stack's default KMS
+    key where it names none: `defaults.kms_key_id` encrypts everything the platform stores."""
+    settable = isinstance(store, BaseModel) and "kms_key_id" in type(store).model_fields
+    if kms_key_id and settable and cast(Any, store).kms_key_id is None:
+        return store.model_copy(update={"kms_key_id": kms_key_id})
+    return store
 
 
 class MLPlatform(pulumi.ComponentResource):
@@ -46,7 +57,12 @@ class MLPlatform(pulumi.ComponentResource):
 
         # A feature group's config is FeatureGroupArgs' own fields, under the same names, plus its name.
         groups = [
-            FeatureGroup(group.name, tags=tags, opts=child, **{key: value for key, value in group if key != "name"})
+            FeatureGroup(
+                group.name,
+                tags=tags,
+                opts=child,
+                **{key: with_key(value, kms) for key, value in group if key != "name"},
+            )
             for group in config.feature_groups
         ]
 
@@ -105,7 +121,7 @@ class MLPlatform(pulumi.ComponentResource):
                 variants=serving.variants,
                 role_arn=serving.role_arn,
                 deployment=serving.deployment,
-                data_capture=serving.data_capture,
+                data_capture=with_key(serving.data_capture, kms),
                 kms_key_id=kms,
                 production=config.environment.production,
                 approval_lookup=approval_lookup,
