@@ -165,13 +165,15 @@ class ModelPackageArgs(ComponentArgs):
     """What a model package registers: one container, what it serves, its provenance, and how
     it is approved.
 
-    Give the group as `registry` (a ModelRegistry) or `group_name`, and the model as
-    `model_source` (a TrainingJob: its image and artifacts) or `image_uri` + `model_data_url`.
+    Give the group as `registry` (a ModelRegistry) or `group_name` (a version in that group), or
+    `package_name` for an unversioned package (no group, no approval, tags allowed); and the model
+    as `model_source` (a TrainingJob: its image and artifacts) or `image_uri` + `model_data_url`.
     """
 
     api_shape = "CreateModelPackageInput"
     api_names: ClassVar[Mapping[str, str]] = {
         "group_name": "ModelPackageGroupName",
+        "package_name": "ModelPackageName",
         "image_uri": "InferenceSpecification.Containers[].Image",
         "model_data_url": "InferenceSpecification.Containers[].ModelDataUrl",
         "environment": "InferenceSpecification.Containers[].Environment",
@@ -200,6 +202,8 @@ class ModelPackageArgs(ComponentArgs):
 
     registry: ModelRegistry | None = None
     group_name: StrInput | None = None
+    package_name: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    """An unversioned package of this name, outside any group (instead of registry or group_name)."""
     model_source: TrainingJob | None = None
     image_uri: StrInput | None = None
     model_data_url: StrInput | None = None
@@ -212,7 +216,8 @@ class ModelPackageArgs(ComponentArgs):
     supported_realtime_inference_instance_types: list[str] = Field(default_factory=list)
     supported_transform_instance_types: list[str] = Field(default_factory=list)
     approval_status: str = "PendingManualApproval"
-    """Changes in place; an approval made outside Pulumi shows on `pulumi refresh`."""
+    """Changes in place; an approval made outside Pulumi shows on `pulumi refresh`. Versions only:
+    an unversioned package has none (SageMaker: it "does not apply to unversioned models")."""
     approval_description: str | None = None
     customer_metadata: dict[str, StrInput] = Field(default_factory=dict)
     """Changes in place; values may be secrets (they are not part of the version's identity)."""
@@ -237,21 +242,46 @@ class ModelPackageArgs(ComponentArgs):
     def _csv_unless_given(cls, value: list[str]) -> list[str]:
         return value or ["text/csv"]
 
+    @property
+    def versioned(self) -> bool:
+        """A version in a group, rather than an unversioned package (`package_name`)."""
+        return self.package_name is None
+
     @model_validator(mode="after")
     def _one_group_and_an_image(self) -> ModelPackageArgs:
-        if (self.registry is None) == (self.group_name is None):
-            where = "group_name" if self.group_name is not None else "registry"
+        given = [field for field in ("registry", "group_name", "package_name") if getattr(self, field) is not None]
+        if len(given) != 1:
+            where = given[-1] if given else "registry"
             raise located_error(
-                ModelPackageArgs, where, "set exactly one of registry and group_name", getattr(self, where)
+                ModelPackageArgs,
+                where,
+                "set exactly one of registry and group_name (a version in a group), or package_name (an "
+                "unversioned package)",
+                getattr(self, where),
             )
-        if self.image_uri is None and self.model_source is None:
+        if not self.versioned and "approval_status" in self.model_fields_set:
+            raise located_error(
+                ModelPackageArgs,
+                "approval_status",
+                "an unversioned package (package_name) has no approval status: approval applies to versions "
+                "in a group (registry or group_name)",
+                self.approval_status,
+            )
+        if self.image_uri is None and self.model_source is None and not self._inference_elsewhere:
             raise located_error(
                 ModelPackageArgs,
                 "image_uri",
-                "set image_uri, or model_source to a TrainingJob trained from an image",
+                "set image_uri, or model_source to a TrainingJob trained from an image (or, for a package of "
+                "an algorithm, extra.source_algorithm_specification)",
                 None,
             )
         return self
+
+    @property
+    def _inference_elsewhere(self) -> bool:
+        """Whether `extra` says what the package serves: a whole inference specification, or the
+        algorithm it was trained with (whose own inference specification SageMaker uses)."""
+        return bool({"inference_specification", "source_algorithm_specification"} & set(self.extra))
 
     def to_api(self) -> dict[str, Any]:
         """The immutable part of CreateModelPackage (approval and metadata are updatable inputs)."""
@@ -265,6 +295,10 @@ class ModelPackageArgs(ComponentArgs):
             }
         )
         request = super(ModelPackageArgs, given).to_api()
+        if self.image_uri is None and source is None:
+            # No container of ours (extra says what the package serves): the default content
+            # types alone would be an InferenceSpecification without containers, which is refused.
+            request.pop("InferenceSpecification", None)
         if self.skip_model_validation:
             request["SkipModelValidation"] = "All"
         return request
@@ -289,7 +323,9 @@ def not_secret(where: str, value: pulumi.Output[str]) -> pulumi.Output[str]:
 
 
 class ModelPackage(pulumi.ComponentResource):
-    """A versioned model package in a registry, approvable in place.
+    """A versioned model package in a registry, approvable in place; or, with `package_name`, an
+    unversioned package outside any registry (no approval; tags allowed, sent at creation: a tag
+    change registers it again).
 
     Approval status, approval description and customer metadata change in place; any other
     change registers a new version. Packages in a group cannot carry tags (SageMaker refuses
@@ -300,7 +336,7 @@ class ModelPackage(pulumi.ComponentResource):
     """
 
     arn: pulumi.Output[str]
-    """The package version's ARN (`.../model-package/<group>/<version>`)."""
+    """The package version's ARN (`.../model-package/<group>/<version>`; `.../model-package/<name>` unversioned)."""
     version: pulumi.Output[int]
     """The version number within the group."""
     status: pulumi.Output[str]
@@ -322,8 +358,9 @@ class ModelPackage(pulumi.ComponentResource):
         args = component_args(ModelPackageArgs, args, kwargs, f"ModelPackage {name}")
         super().__init__("sagemaker:registry:ModelPackage", name, None, opts)
         extra_request = extra_members("CreateModelPackage", args.extra, f"ModelPackage {name}")
-        self.declared_approval_status = args.approval_status
-        """The approval this program asks for (what a production endpoint checks)."""
+        self.declared_approval_status: str | None = args.approval_status if args.versioned else None
+        """The approval this program asks for (what a production endpoint checks); None for an
+        unversioned package, which has no approval."""
         source = args.model_source
         self.declared_image_uri: pulumi.Input[str | None] | None = (
             args.image_uri if args.image_uri is not None or source is None else source.image_uri
@@ -344,7 +381,7 @@ class ModelPackage(pulumi.ComponentResource):
             {
                 "logical_name": readable_prefix(name),
                 "request": {**args.to_api(), **extra_request},
-                "approval_status": args.approval_status,
+                "approval_status": args.approval_status if args.versioned else None,
                 "approval_description": args.approval_description,
                 "customer_metadata": args.customer_metadata,
                 "tags": args.tags,

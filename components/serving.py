@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from components.configs import (
     ApiRequest,
@@ -24,7 +24,7 @@ from components.configs import (
     publish,
     refuse_invalid,
 )
-from components.core.api_model import extra_members, to_pulumi_args
+from components.core.api_model import extra_members, snake_path, to_pulumi_args
 from components.core.naming import readable_prefix
 from components.core.secrets import credential_violations
 from components.core.service_model import Violation, input_shape, shape_named, validate
@@ -183,35 +183,55 @@ class AsyncInference(ConfigModel):
 
 
 class TrafficShift(ConfigModel):
-    """How blue/green moves traffic: all at once, a canary first, or in linear steps (% of capacity)."""
+    """How blue/green moves traffic: all at once, a canary first, or in linear steps, each sized in
+    % of capacity (`canary_percent`, `linear_step_percent`) or in instances (`canary_instances`,
+    `linear_step_instances`)."""
 
     api_shape = "TrafficRoutingConfig"
+    # A size in % and one in instances fill the same member; the validator lets one through.
     api_names: ClassVar[Mapping[str, str]] = {
         "canary_percent": "CanarySize.Value",
+        "canary_instances": "CanarySize.Value",
         "linear_step_percent": "LinearStepSize.Value",
+        "linear_step_instances": "LinearStepSize.Value",
     }
 
     type: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"] = "ALL_AT_ONCE"
     wait_interval_in_seconds: int = Field(default=300, ge=0, le=3600)
     canary_percent: int | None = Field(default=None, ge=1, le=50)
+    canary_instances: int | None = Field(default=None, ge=1)
     linear_step_percent: int | None = Field(default=None, ge=10, le=50)
+    linear_step_instances: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _size_for_type(self) -> TrafficShift:
-        if self.type == "CANARY" and self.canary_percent is None:
-            raise located_error(TrafficShift, "canary_percent", "a CANARY shift needs canary_percent", None)
-        if self.type == "LINEAR" and self.linear_step_percent is None:
-            raise located_error(TrafficShift, "linear_step_percent", "a LINEAR shift needs linear_step_percent", None)
+        for kind, percent, instances in (
+            ("CANARY", "canary_percent", "canary_instances"),
+            ("LINEAR", "linear_step_percent", "linear_step_instances"),
+        ):
+            given = [field for field in (percent, instances) if getattr(self, field) is not None]
+            if len(given) == 2:
+                raise located_error(
+                    TrafficShift,
+                    instances,
+                    f"give {percent} or {instances}, not both (a size is in % of capacity or in instances)",
+                    getattr(self, instances),
+                )
+            if self.type == kind and not given:
+                raise located_error(TrafficShift, percent, f"a {kind} shift needs {percent} or {instances}", None)
         return self
 
     def to_api(self) -> dict[str, Any]:
-        # Sizes are in % of capacity, and only the chosen type's size is sent (SageMaker refuses the other).
+        # Only the chosen type's size is sent (SageMaker refuses the other), typed by the field given.
         api = super().to_api()
-        for kind, member in (("CANARY", "CanarySize"), ("LINEAR", "LinearStepSize")):
+        for kind, member, percent in (
+            ("CANARY", "CanarySize", self.canary_percent),
+            ("LINEAR", "LinearStepSize", self.linear_step_percent),
+        ):
             if self.type != kind:
                 api.pop(member, None)
             elif member in api:
-                api[member]["Type"] = "CAPACITY_PERCENT"
+                api[member]["Type"] = "CAPACITY_PERCENT" if percent is not None else "INSTANCE_COUNT"
         return api
 
 
@@ -293,11 +313,16 @@ class ModelEndpointArgs(ComponentArgs):
             "tags",
             "approval_lookup",
             "config_extra",
+            "create_model_extra",
         }
     )
+    # `model_extra` is pydantic's own attribute (a model's extra fields): the argument is that
+    # alias of `create_model_extra`, and either name is taken.
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
 
-    model_source: ModelSource
-    """A ModelPackage, a model package ARN, or a TrainingJob (with its image or `image_uri`)."""
+    model_source: ModelSource | None = None
+    """A ModelPackage, a model package ARN, or a TrainingJob (with its image or `image_uri`); none
+    when the model's containers are given in `model_extra.containers`."""
     variants: list[Variant] = Field(min_length=1, max_length=10)
     role_arn: StrInput | None = None
     """The model's execution role (default: a least-privilege hosting role)."""
@@ -321,6 +346,59 @@ class ModelEndpointArgs(ComponentArgs):
     config_extra: dict[str, Any] = Field(default_factory=dict)
     """Other CreateEndpointConfig members in snake_case (`explainer_config`, `metrics_config`...),
     validated with the config; pulumi-aws must support them too."""
+    create_model_extra: dict[str, Any] = Field(default_factory=dict, alias="model_extra")
+    """`model_extra=`: other CreateModel members in snake_case, validated with the model:
+    `primary_container` members added to the container the arguments build (`container_hostname`,
+    `mode`, `multi_model_config`, `image_config`...), `containers` in place of that primary container
+    (then without model_source, image_uri and environment), `inference_execution_config`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_model_extra_is_empty(cls, data: Any) -> Any:
+        # As for every other argument, None is "the default" (the base class knows fields by name only).
+        if isinstance(data, dict) and "model_extra" in data and data["model_extra"] is None:
+            return {key: value for key, value in cast(dict[str, Any], data).items() if key != "model_extra"}
+        return data
+
+    @model_validator(mode="after")
+    def _one_model(self) -> ModelEndpointArgs:
+        """One way to say each part of the model: the arguments build the primary container, or
+        `model_extra.containers` replaces it; `model_extra` adds only what no argument says."""
+        extra = self.create_model_extra
+        if "containers" in extra:
+            for field in ("model_source", "image_uri", "environment"):
+                if getattr(self, field) not in (None, {}):
+                    raise located_error(
+                        ModelEndpointArgs,
+                        field,
+                        f"{field} builds the model's primary container, which model_extra.containers replaces: "
+                        "give the containers' images, artifacts and environments in model_extra.containers, or "
+                        f"drop containers and keep {field}",
+                        getattr(self, field),
+                    )
+            if "primary_container" in extra:
+                raise located_error(
+                    ModelEndpointArgs,
+                    "model_extra",
+                    "model_extra.primary_container and model_extra.containers: a model has one or the other",
+                    extra,
+                )
+        elif self.model_source is None:
+            raise located_error(
+                ModelEndpointArgs,
+                "model_source",
+                "required: a ModelPackage, a model package ARN or a TrainingJob (or the model's containers "
+                "in model_extra.containers)",
+                None,
+            )
+        for member, argument in MODEL_EXTRA_ARGUMENTS.items():
+            head, _, tail = member.partition(".")
+            given = extra.get(head)
+            if (tail and isinstance(given, dict) and tail in given) or (not tail and head in extra):
+                raise located_error(
+                    ModelEndpointArgs, "model_extra", f"model_extra.{member} is not taken here: {argument}", given
+                )
+        return self
 
     # Cross-field rules are field validators, so each refusal is located at the field to fix; a
     # later field sees the earlier ones in `info.data` (absent if they failed: reported there).
@@ -363,6 +441,8 @@ class ModelEndpointArgs(ComponentArgs):
     def container(self) -> dict[str, Any]:
         """CreateModel's PrimaryContainer: the package, or the training job's image and artifacts."""
         source = self.model_source
+        if source is None:
+            raise ValueError("no primary container: the model's containers are model_extra.containers")
         if isinstance(source, ModelPackage | str):
             members = {"ModelPackageName": source.arn if isinstance(source, ModelPackage) else source}
         else:
@@ -370,25 +450,39 @@ class ModelEndpointArgs(ComponentArgs):
             members = {"Image": image, "ModelDataUrl": source.model_artifacts}
         return {**members, "Environment": self.environment} if self.environment else members
 
-    def model_request(self, execution_role: Any) -> dict[str, Any]:
-        """CreateModel without its name: the role, the primary container, and the model's part of `networking`."""
+    def model_request(self, execution_role: Any, extra_model: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """CreateModel without its name: the role, the primary container, and the model's part of
+        `networking`, with `extra_model` (`model_extra` in the API's form): its PrimaryContainer
+        members are added to the primary container, and its Containers replace it."""
         network = self.networking.to_api() if self.networking else {}
+        extra = dict(extra_model or {})
+        request: dict[str, Any] = {"ExecutionRoleArn": execution_role}
+        if "Containers" not in extra:
+            request["PrimaryContainer"] = {**self.container(), **extra.pop("PrimaryContainer", {})}
         return {
-            "ExecutionRoleArn": execution_role,
-            "PrimaryContainer": self.container(),
+            **request,
             **{key: value for key, value in network.items() if key in MODEL_NETWORK_MEMBERS},
+            **extra,
         }
 
-    def requests(self, endpoint_name: str, extra_config: dict[str, Any]) -> list[ApiRequest]:
+    def requests(
+        self, endpoint_name: str, extra_config: dict[str, Any], extra_model: dict[str, Any] | None = None
+    ) -> list[ApiRequest]:
         """The three requests the endpoint's resources stand for, as the checks see them: the names
         pulumi-aws generates, a role still to be generated and every Output are not known yet."""
         role = self.role_arn if self.role_arn is not None else UNKNOWN
+        extra_model = extra_model or {}
+        # A violation in a member model_extra replaces is named there (`extra`); one in a member it
+        # adds to the primary container is named by a rename, as the container's other members are.
+        replaced = {key: value for key, value in self.create_model_extra.items() if key != "primary_container"}
         requests = [
             ApiRequest(
                 "CreateModel",
-                {**self.model_request(role), "ModelName": UNKNOWN},
-                renames=MODEL_ARGUMENTS,
+                {**self.model_request(role, extra_model), "ModelName": UNKNOWN},
+                renames={**MODEL_ARGUMENTS, **_extra_container_names(extra_model.get("PrimaryContainer"))},
                 rules=_plain_credentials,
+                extra_field="model_extra",
+                extra=replaced,
             ),
             ApiRequest(
                 "CreateEndpointConfig",
@@ -425,13 +519,46 @@ MODEL_ARGUMENTS = {
 }
 """The argument each CreateModel member comes from (the model is built by the component, not declared)."""
 
+MODEL_EXTRA_ARGUMENTS = {
+    "model_name": "pulumi-aws names the model",
+    "tags": "give them as tags",
+    "execution_role_arn": "give it as role_arn",
+    "vpc_config": "give it as networking",
+    "enable_network_isolation": "give it as networking.enable_network_isolation",
+    "primary_container.image": "model_source (or image_uri) gives the image",
+    "primary_container.model_data_url": "model_source gives the model data",
+    "primary_container.model_package_name": "give the package as model_source",
+    "primary_container.environment": "give it as environment (values may be Pulumi secrets there)",
+}
+"""What `model_extra` may not say, and the argument that says it: one way to say each member."""
+
+
+def _extra_container_names(container: Any, path: str = "PrimaryContainer") -> dict[str, str]:
+    """API path -> `model_extra` path, for every member (at every depth) that model_extra adds to
+    the primary container: a violation there is named as the user wrote it."""
+    names: dict[str, str] = {}
+    if path != "PrimaryContainer":
+        names[path] = f"model_extra.{snake_path(path, input_shape('CreateModel'))}"
+    if isinstance(container, dict):
+        for key, item in cast(dict[str, Any], container).items():
+            names.update(_extra_container_names(item, f"{path}.{key}"))
+    elif isinstance(container, list):
+        for index, item in enumerate(cast(list[Any], container)):
+            names.update(_extra_container_names(item, f"{path}[{index}]"))
+    return names
+
 
 def _plain_credentials(request: dict[str, Any]) -> list[Violation]:
-    """AWS credentials in the container's environment, as the training job refuses them: pulumi-aws
+    """AWS credentials in a container's environment, as the training job refuses them: pulumi-aws
     stores a plain value in the state and SageMaker shows it to every DescribeModel caller. A Pulumi
     secret (unknown here) is the way to pass a secret value."""
     environment = (request.get("PrimaryContainer") or {}).get("Environment") or {}
-    return credential_violations(environment, "PrimaryContainer.Environment")
+    violations = credential_violations(environment, "PrimaryContainer.Environment")
+    for index, container in enumerate(request.get("Containers") or []):
+        if isinstance(container, dict):
+            found = cast(dict[str, Any], container).get("Environment") or {}
+            violations += credential_violations(found, f"Containers[{index}].Environment")
+    return violations
 
 
 ENDPOINT_CONFIGURATION_NAMES = {
@@ -476,13 +603,14 @@ class ModelEndpoint(pulumi.ComponentResource):
         args = component_args(ModelEndpointArgs, args, kwargs, owner)
         super().__init__("sagemaker:serving:ModelEndpoint", name, None, opts)
         extra_config = extra_members("CreateEndpointConfig", args.config_extra, owner, "config_extra")
+        extra_model = extra_members("CreateModel", args.create_model_extra, owner, "model_extra")
         endpoint_name = readable_prefix(name, 63)
         # pulumi-aws checks nothing of what its Model and EndpointConfiguration send: every request
         # is checked here, all at once, before anything is registered.
         refuse_invalid(
             owner,
             args,
-            args.requests(endpoint_name, extra_config),
+            args.requests(endpoint_name, extra_config, extra_model),
             [*tag_violations(args.tags), *hosting_role_violations(args)],
         )
         if args.production:
@@ -492,7 +620,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         execution_role = args.role_arn if args.role_arn is not None else self._hosting_role(name, endpoint_name, args)
         model = aws.sagemaker.Model(
             f"{name}-model",
-            **to_pulumi_args(args.model_request(execution_role), input_shape("CreateModel")),
+            **to_pulumi_args(args.model_request(execution_role, extra_model), input_shape("CreateModel")),
             tags=args.tags or None,
             opts=child,
         )
@@ -570,7 +698,7 @@ def hosted_model(args: ModelEndpointArgs) -> HostedModel | None:
     """The image and model data URL the model serves; None for a package ARN, whose container
     only SageMaker knows (DescribeModelPackage), so that no role can be scoped to it."""
     source = args.model_source
-    if isinstance(source, str):
+    if source is None or isinstance(source, str):
         return None
     if isinstance(source, ModelPackage):
         return HostedModel(source.declared_image_uri, "model_source", source.declared_model_data_url, "model_source")
@@ -586,6 +714,14 @@ def hosting_role_violations(args: ModelEndpointArgs) -> list[Violation]:
     if args.role_arn is not None:
         return []
     model = hosted_model(args)
+    if model is None and args.model_source is None:
+        return [
+            Violation(
+                "role_arn",
+                "required with model_extra.containers: a role is generated only for the model_source it is "
+                "scoped to. Give a role that may read the containers' artifacts and pull their images",
+            )
+        ]
     if model is None:
         return [
             Violation(
@@ -673,8 +809,13 @@ def hosting_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _require_approved(name: str, source: ModelSource, lookup: Callable[[str], str]) -> None:
+def _require_approved(name: str, source: ModelSource | None, lookup: Callable[[str], str]) -> None:
     """Production serves only Approved packages: checked before anything is created."""
+    if source is None:
+        raise ValueError(
+            f"ModelEndpoint {name}: model_extra: production serves only Approved model packages, given as "
+            "model_source (whose approval is checked), not as model_extra.containers"
+        )
     if isinstance(source, TrainingJob):
         raise ValueError(f"ModelEndpoint {name}: production serves only Approved model packages, not a TrainingJob")
     if isinstance(source, ModelPackage):
@@ -691,7 +832,8 @@ def _require_approved(name: str, source: ModelSource, lookup: Callable[[str], st
                 "that these credentials may DescribeModelPackage there."
             ) from error
     if status != "Approved":
-        raise ValueError(f"ModelEndpoint {name}: production serves only Approved model packages; this one is {status}")
+        shown = status or "an unversioned package, which has no approval"
+        raise ValueError(f"ModelEndpoint {name}: production serves only Approved model packages; this one is {shown}")
 
 
 def _lookup_failure(error: Exception) -> str:

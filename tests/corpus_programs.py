@@ -1,7 +1,7 @@
 """Each corpus spec as the program a user would write: our components' arguments, plus `extra=`.
 
 One translation per operation. It uses the ergonomic arguments wherever they can say a member
-exactly, and passes the rest through the component's escape hatch (`extra=`, `config_extra=`) in
+exactly, and passes the rest through the component's escape hatch (`extra=`, `config_extra=`, `model_extra=`) in
 the snake_case form users write (`from_api`). A member given in `extra` replaces the one the
 arguments built, so where an argument model cannot say a whole member (a channel with a
 `ShuffleConfig`, a variant without a model), the whole member goes to `extra`.
@@ -349,23 +349,24 @@ def _inference_arguments(spec: dict[str, Any]) -> dict[str, Any] | None:
 def model_package(request: dict[str, Any]) -> Entry:
     rest = dict(request)
     group = rest.pop("ModelPackageGroupName", None)
-    if group is None:
+    package_name = rest.pop("ModelPackageName", None)  # an unversioned package: package_name=
+    if "AdditionalInferenceSpecifications" in rest:
         raise Inexpressible(
-            "ModelPackage registers versions in a model package group (registry= or group_name=, sent as "
-            "ModelPackageGroupName); an unversioned package (ModelPackageName "
-            f"{request.get('ModelPackageName')!r}) cannot be expressed"
+            "ModelPackage has no argument for AdditionalInferenceSpecifications, and extra may not set it"
         )
-    for member in ("AdditionalInferenceSpecifications", "Tags"):
-        if member in rest:
-            raise Inexpressible(f"ModelPackage has no argument for {member}, and extra may not set it")
-    if "InferenceSpecification" not in rest:
-        raise Inexpressible("ModelPackage always sends an InferenceSpecification; this spec has none")
-    inference = rest.pop("InferenceSpecification")
-    arguments = _inference_arguments(inference)
+    if group is not None and "Tags" in rest:
+        raise Inexpressible("SageMaker refuses Tags on a version in a group (ModelPackage's tags= is for unversioned)")
+    tags = _tags(rest.pop("Tags", None))
     extra: dict[str, Any] = {}
-    if arguments is None:  # framework, model input...: the whole member in extra
-        extra["InferenceSpecification"] = inference
-        arguments = {"image_uri": (inference.get("Containers") or [{}])[0].get("Image", "placeholder:1")}
+    arguments: dict[str, Any] | None = {}
+    if "InferenceSpecification" in rest:
+        inference = rest.pop("InferenceSpecification")
+        arguments = _inference_arguments(inference)
+        if arguments is None:  # framework, model input...: the whole member in extra
+            extra["InferenceSpecification"] = inference
+            arguments = {"image_uri": (inference.get("Containers") or [{}])[0].get("Image", "placeholder:1")}
+    elif "SourceAlgorithmSpecification" not in rest:
+        raise Inexpressible("ModelPackage needs an InferenceSpecification or a SourceAlgorithmSpecification")
     arguments.update(_fields(rest, PACKAGE))
     for member in PACKAGE:
         rest.pop(member, None)
@@ -375,6 +376,11 @@ def model_package(request: dict[str, Any]) -> Entry:
         arguments["skip_model_validation"] = bool(rest.pop("SkipModelValidation"))
     extra.update(rest)  # validation specification, drift baselines, model card, metrics...
     extra_fields = _snake("CreateModelPackage", extra)
+    if group is None:
+        return Entry(
+            lambda: ModelPackage(package_name, package_name=package_name, **arguments, tags=tags, extra=extra_fields),
+            MODEL_PACKAGE,
+        )
     group_name = group.rsplit("/", 1)[-1]
 
     def program() -> object:
@@ -540,48 +546,45 @@ def endpoint_config(request: dict[str, Any]) -> Entry:
     return Entry(program, CONFIG_TYPE, mock_outputs={MODEL_TYPE: {"name": model}} if model else {})
 
 
-MODEL_SUPPORTED = {
-    "ModelName",  # named by pulumi-aws
-    "ExecutionRoleArn",
-    "PrimaryContainer",
-    "VpcConfig",
-    "EnableNetworkIsolation",
-    "Tags",
-}
-CONTAINER_SUPPORTED = {"Image", "ModelDataUrl", "Environment", "ModelPackageName"}
+ARGUMENT_CONTAINER = {"Image", "ModelDataUrl", "Environment", "ModelPackageName"}
+"""What ModelEndpoint's arguments build of a primary container: the rest goes to model_extra."""
 
 
 def model(request: dict[str, Any]) -> Entry:
-    """ModelEndpoint's model: one primary container, from a TrainingJob (image and artifacts) or
-    a model package, with an environment; the VPC and isolation of `networking`."""
-    unsupported = sorted(set(request) - MODEL_SUPPORTED)
-    container = request.get("PrimaryContainer") or {}
-    unsupported += [f"PrimaryContainer.{member}" for member in sorted(set(container) - CONTAINER_SUPPORTED)]
-    if "ModelPackageName" in container and ("Image" in container or "ModelDataUrl" in container):
-        unsupported.append("PrimaryContainer.Image with ModelPackageName")
-    if unsupported:
-        raise Inexpressible(
-            "ModelEndpoint's model takes one primary container (an image with a TrainingJob's artifacts, or a "
-            f"model package) and an environment; it cannot say {', '.join(unsupported)}"
-        )
+    """ModelEndpoint's model: a primary container from a TrainingJob (image and artifacts) or a
+    model package, with an environment, plus `model_extra` for its other members (hostname,
+    mode...); or, for `Containers`, those containers in `model_extra` in place of it. The VPC and
+    isolation are `networking`'s."""
     _pulumi_aws_can_send("CreateModel", request)
-    vpc = request.get("VpcConfig")
-    networking = (
-        Networking(
+    rest = dict(request)
+    rest.pop("ModelName")  # named by pulumi-aws
+    role, tags = rest.pop("ExecutionRoleArn"), _tags(rest.pop("Tags", None))
+    vpc = rest.get("VpcConfig")
+    networking: Networking | None = None
+    if (vpc is None or _only(vpc, "SecurityGroupIds", "Subnets")) and (vpc or "EnableNetworkIsolation" in rest):
+        rest.pop("VpcConfig", None)
+        networking = Networking(
             security_group_ids=vpc["SecurityGroupIds"] if vpc else None,
             subnets=vpc["Subnets"] if vpc else None,
-            enable_network_isolation=request.get("EnableNetworkIsolation", False),
+            enable_network_isolation=rest.pop("EnableNetworkIsolation", False),
         )
-        if vpc or "EnableNetworkIsolation" in request
-        else None
-    )
     common: dict[str, Any] = {
-        "role_arn": request["ExecutionRoleArn"],
+        "role_arn": role,
         "variants": [InstanceVariant(instance_type=PLACEHOLDER_INSTANCE)],
-        "environment": container.get("Environment"),
         "networking": networking,
-        "tags": _tags(request.get("Tags")),
+        "tags": tags,
     }
+    container = rest.pop("PrimaryContainer", None)
+    if container is None:  # Containers (and how they run): model_extra, in place of a primary container
+        extra = _snake("CreateModel", rest)
+        return Entry(lambda: ModelEndpoint("corpus-endpoint", **common, model_extra=extra), MODEL_TYPE)
+    if "ModelPackageName" in container and ("Image" in container or "ModelDataUrl" in container):
+        raise Inexpressible("ModelEndpoint's model_source is a package or a TrainingJob's image, not both")
+    if "ModelPackageName" not in container and "Image" not in container:
+        raise Inexpressible(f"ModelEndpoint's primary container has an image or a package; this one has {container}")
+    added = {member: value for member, value in container.items() if member not in ARGUMENT_CONTAINER}
+    extra = _snake("CreateModel", {**rest, "PrimaryContainer": added} if added else rest)
+    common.update(environment=container.get("Environment"), model_extra=extra)
     mock_outputs: dict[str, dict[str, Any]] = {}
 
     def program() -> object:
@@ -604,10 +607,23 @@ def model(request: dict[str, Any]) -> Entry:
 def _percent(size: dict[str, Any], where: str) -> int:
     if size.get("Type") != "CAPACITY_PERCENT":
         raise Inexpressible(
-            f"ModelEndpoint's deployment sizes are percentages of capacity (CAPACITY_PERCENT); {where} is "
+            f"RollingUpdate's batch sizes are percentages of capacity (CAPACITY_PERCENT); {where} is "
             f"{size.get('Type')} {size.get('Value')}"
         )
     return int(size["Value"])
+
+
+SIZE_FIELDS = {"CAPACITY_PERCENT": "percent", "INSTANCE_COUNT": "instances"}
+"""A traffic size's type -> the suffix of TrafficShift's field for it (`canary_percent`, `canary_instances`)."""
+
+
+def _sizes(routing: dict[str, Any]) -> dict[str, int]:
+    """TrafficShift's size fields for a TrafficRoutingConfiguration (in % of capacity or in instances)."""
+    sizes: dict[str, int] = {}
+    for member, prefix in (("CanarySize", "canary"), ("LinearStepSize", "linear_step")):
+        if member in routing:
+            sizes[f"{prefix}_{SIZE_FIELDS[routing[member]['Type']]}"] = routing[member]["Value"]
+    return sizes
 
 
 def _deployment(config: dict[str, Any]) -> BlueGreen | RollingUpdate:
@@ -615,14 +631,8 @@ def _deployment(config: dict[str, Any]) -> BlueGreen | RollingUpdate:
     if "BlueGreenUpdatePolicy" in config:
         policy = config["BlueGreenUpdatePolicy"]
         routing = policy["TrafficRoutingConfiguration"]
-        where = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
         traffic = TrafficShift(
-            type=routing["Type"],
-            wait_interval_in_seconds=routing["WaitIntervalInSeconds"],
-            canary_percent=_percent(routing["CanarySize"], f"{where}.CanarySize") if "CanarySize" in routing else None,
-            linear_step_percent=_percent(routing["LinearStepSize"], f"{where}.LinearStepSize")
-            if "LinearStepSize" in routing
-            else None,
+            type=routing["Type"], wait_interval_in_seconds=routing["WaitIntervalInSeconds"], **_sizes(routing)
         )
         return BlueGreen(
             traffic=traffic,

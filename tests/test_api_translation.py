@@ -223,7 +223,8 @@ EXAMPLES: dict[type[ConfigModel], Callable[[], Sequence[ConfigModel]]] = {
             task="CLASSIFICATION",
             sample_payload_url="s3://data/payload.tar.gz",
             skip_model_validation=True,
-        )
+        ),
+        ModelPackageArgs(package_name="churn-unversioned", image_uri=IMAGE, tags={"team": "ml"}),
     ],
     ManagedInstanceScaling: lambda: [ManagedInstanceScaling(min_instance_count=1, max_instance_count=4)],
     InstanceVariant: lambda: [
@@ -260,6 +261,8 @@ EXAMPLES: dict[type[ConfigModel], Callable[[], Sequence[ConfigModel]]] = {
     TrafficShift: lambda: [
         TrafficShift(type="CANARY", wait_interval_in_seconds=600, canary_percent=10),
         TrafficShift(type="LINEAR", linear_step_percent=20),
+        TrafficShift(type="CANARY", canary_instances=1),
+        TrafficShift(type="LINEAR", linear_step_instances=2),
     ],
     BlueGreen: lambda: [
         BlueGreen(

@@ -33,6 +33,7 @@ from components import (
     TrainingJob,
 )
 from components.configs import InvalidArguments
+from components.rules.deployment import deployment_violations
 from sagestack.testing.local_aws import LocalAws
 from sagestack.testing.mocks import PlatformMocks, ProgramRun, run_program
 
@@ -503,3 +504,239 @@ def test_an_unknown_config_extra_field_is_named_under_config_extra() -> None:
         "ModelEndpoint churn: config_extra: explainer_confg: unknown field of CreateEndpointConfigInput; "
         "did you mean 'explainer_config'?"
     )
+
+
+# ---- model_extra: CreateModel members the arguments do not say ----
+
+
+def _model(run: ProgramRun) -> dict[str, Any]:
+    return run.named("churn-model").inputs
+
+
+def test_model_extra_adds_members_to_the_primary_container_the_arguments_build() -> None:
+    extra = {
+        "primary_container": {
+            "container_hostname": "xgboost",
+            "mode": "MultiModel",
+            "multi_model_config": {"model_cache_setting": "Disabled"},
+        }
+    }
+    run = _run(lambda: _endpoint(model_extra=extra, environment={"LOG_LEVEL": "info"}))
+    assert _model(run)["primaryContainer"] == {
+        "modelPackageName": PACKAGE,
+        "environment": {"LOG_LEVEL": "info"},
+        "containerHostname": "xgboost",
+        "mode": "MultiModel",
+        "multiModelConfig": {"modelCacheSetting": "Disabled"},
+    }
+
+
+def test_model_extra_containers_replace_the_primary_container() -> None:
+    extra = {
+        "containers": [
+            {"container_hostname": "a", "image": IMAGE, "model_data_url": "s3://data/a/model.tar.gz"},
+            {"container_hostname": "b", "model_package_name": PACKAGE},
+        ],
+        "inference_execution_config": {"mode": "Direct"},
+    }
+    run = _run(lambda: _endpoint(model_source=None, model_extra=extra))
+    model = _model(run)
+    assert "primaryContainer" not in model
+    assert model["containers"] == [
+        {"containerHostname": "a", "image": IMAGE, "modelDataUrl": "s3://data/a/model.tar.gz"},
+        {"containerHostname": "b", "modelPackageName": PACKAGE},
+    ]
+    assert model["inferenceExecutionConfig"] == {"mode": "Direct"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        # Names and nesting: refused with the path and what was meant, before any check.
+        (
+            {"model_extra": {"primary_container": {"container_hostnam": "x"}}},
+            "model_extra: primary_container.container_hostnam",
+            "did you mean 'container_hostname'?",
+        ),
+        ({"model_extra": {"containres": []}}, "model_extra: containres", "did you mean 'containers'?"),
+        # Values: checked with the model's request, named where model_extra gave them.
+        (
+            {"model_extra": {"primary_container": {"mode": "Banana"}}},
+            "model_extra.primary_container.mode",
+            "is not one of: SingleModel, MultiModel",
+        ),
+        (
+            {"model_extra": {"primary_container": {"multi_model_config": {"model_cache_setting": "Off"}}}},
+            "model_extra.primary_container.multi_model_config.model_cache_setting",
+            "is not one of: Enabled, Disabled",
+        ),
+        (
+            {"model_source": None, "model_extra": {"containers": [{"image": IMAGE, "mode": "Banana"}]}},
+            "model_extra.containers[0].mode",
+            "is not one of",
+        ),
+        (
+            {"model_source": None, "model_extra": {"containers": [{"image": IMAGE, "environment": {"1BAD": "x"}}]}},
+            "model_extra.containers[0].environment.1BAD",
+            "does not match the pattern",
+        ),
+        (
+            {
+                "model_source": None,
+                "model_extra": {"containers": [{"image": IMAGE, "environment": {"K": "AKIAIOSFODNN7EXAMPLE"}}]},
+            },
+            "model_extra.containers[0].environment.K",
+            "AWS access key",
+        ),
+        # An argument's mistake is still named by the argument beside a merged primary_container.
+        (
+            {"environment": {"1BAD": "x"}, "model_extra": {"primary_container": {"container_hostname": "x"}}},
+            "environment.1BAD",
+            "does not match the pattern",
+        ),
+        (
+            {"model_source": None, "role_arn": None, "model_extra": {"containers": [{"image": IMAGE}]}},
+            "role_arn",
+            "required with model_extra.containers",
+        ),
+    ],
+)
+def test_model_extra_is_checked_and_named_where_it_was_written(
+    overrides: dict[str, Any], field: str, reason: str
+) -> None:
+    message = _refused(lambda: _endpoint(**overrides), ValueError)  # InvalidArguments is one too
+    assert f"{field}: " in message and reason in message, message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "loc", "reason"),
+    [
+        (
+            {"model_extra": {"containers": [{"model_package_name": PACKAGE}]}},
+            "model_source",
+            "model_source builds the model's primary container, which model_extra.containers replaces",
+        ),
+        (
+            {"model_source": None, "environment": {"A": "1"}, "model_extra": {"containers": [{"image": IMAGE}]}},
+            "environment",
+            "which model_extra.containers replaces",
+        ),
+        (
+            {"model_source": None, "model_extra": {"containers": [{"image": IMAGE}], "primary_container": {}}},
+            "model_extra",
+            "model_extra.primary_container and model_extra.containers",
+        ),
+        ({"model_source": None}, "model_source", "required: a ModelPackage"),
+        (
+            {"model_extra": {"execution_role_arn": ROLE}},
+            "model_extra",
+            "execution_role_arn is not taken here: give it as role_arn",
+        ),
+        ({"model_extra": {"vpc_config": {}}}, "model_extra", "vpc_config is not taken here: give it as networking"),
+        ({"model_extra": {"tags": []}}, "model_extra", "model_extra.tags is not taken here: give them as tags"),
+        (
+            {"model_extra": {"primary_container": {"image": IMAGE}}},
+            "model_extra",
+            "model_extra.primary_container.image is not taken here: model_source (or image_uri) gives the image",
+        ),
+        (
+            {"model_extra": {"primary_container": {"environment": {"A": "1"}}}},
+            "model_extra",
+            "primary_container.environment is not taken here: give it as environment",
+        ),
+    ],
+)
+def test_contradictory_model_arguments_are_refused_naming_the_field(
+    overrides: dict[str, Any], loc: str, reason: str
+) -> None:
+    """One way to say each part of the model: what an argument says, model_extra may not say too."""
+    mocks = RecordingMocks()
+    with pytest.raises(ValidationError) as refused:
+        run_program(lambda: _endpoint(**overrides) and None, mocks=mocks)
+    [error] = refused.value.errors()
+    assert (error["loc"], mocks.registered) == ((loc,), [])
+    assert reason in error["msg"]
+
+
+def test_model_extra_none_is_no_extra() -> None:
+    run = _run(lambda: _endpoint(model_extra=None))
+    assert _model(run)["primaryContainer"] == {"modelPackageName": PACKAGE}
+
+
+def test_production_serves_containers_only_as_a_model_source() -> None:
+    message = _refused(
+        lambda: _endpoint(
+            model_source=None, production=True, model_extra={"containers": [{"model_package_name": PACKAGE}]}
+        ),
+        ValueError,
+    )
+    assert message.startswith("ModelEndpoint churn: model_extra: production serves only Approved model packages")
+
+
+# ---- traffic sizes in instances ----
+
+
+def _routing(run: ProgramRun) -> dict[str, Any]:
+    return run.named("churn-endpoint").inputs["deployment_config"]["BlueGreenUpdatePolicy"][
+        "TrafficRoutingConfiguration"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("traffic", "member", "size"),
+    [
+        (TrafficShift(type="CANARY", canary_instances=2), "CanarySize", {"Type": "INSTANCE_COUNT", "Value": 2}),
+        (TrafficShift(type="CANARY", canary_percent=10), "CanarySize", {"Type": "CAPACITY_PERCENT", "Value": 10}),
+        (
+            TrafficShift(type="LINEAR", linear_step_instances=1),
+            "LinearStepSize",
+            {"Type": "INSTANCE_COUNT", "Value": 1},
+        ),
+        (
+            TrafficShift(type="LINEAR", linear_step_percent=20),
+            "LinearStepSize",
+            {"Type": "CAPACITY_PERCENT", "Value": 20},
+        ),
+    ],
+)
+def test_traffic_sizes_in_percent_or_instances(traffic: TrafficShift, member: str, size: dict[str, Any]) -> None:
+    routing = _routing(_run(lambda: _endpoint(deployment=BlueGreen(traffic=traffic))))
+    assert routing[member] == size
+    assert {"CanarySize", "LinearStepSize"} - {member} & set(routing) == set(), "only the chosen type's size"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "loc", "reason"),
+    [
+        ({"type": "CANARY", "canary_percent": 10, "canary_instances": 1}, "canary_instances", "not both"),
+        (
+            {"type": "LINEAR", "linear_step_percent": 10, "linear_step_instances": 1},
+            "linear_step_instances",
+            "not both",
+        ),
+        ({"type": "CANARY"}, "canary_percent", "needs canary_percent or canary_instances"),
+        ({"type": "LINEAR"}, "linear_step_percent", "needs linear_step_percent or linear_step_instances"),
+        ({"type": "CANARY", "canary_instances": 0}, "canary_instances", "greater than or equal to 1"),
+        ({"type": "LINEAR", "linear_step_instances": 0}, "linear_step_instances", "greater than or equal to 1"),
+    ],
+)
+def test_traffic_sizes_are_one_of_percent_or_instances(arguments: dict[str, Any], loc: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        TrafficShift(**arguments)
+    [error] = refused.value.errors()
+    assert error["loc"] == (loc,) and reason in error["msg"]
+
+
+def test_an_instance_count_size_under_one_is_refused_by_the_endpoint_check() -> None:
+    """The Endpoint provider's Check holds INSTANCE_COUNT sizes to the service model's minimum
+    (1); the % ranges are `deployment.py`'s rules."""
+    routing = {"Type": "CANARY", "WaitIntervalInSeconds": 60, "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 0}}
+    violations = deployment_violations({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing}})
+    assert [(v.path, v.reason) for v in violations] == [
+        (
+            "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value",
+            "must be at least 1 (got 0)",
+        )
+    ]
+    routing["CanarySize"]["Value"] = 100  # no % rule for instances
+    assert deployment_violations({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing}}) == []

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from components import Compute, ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry, OutputDataConfig, TrainingJob
 from components.configs import InvalidArguments
+from components.providers.model_package import ModelPackageInputs, ModelPackageProvider
 from sagestack.testing.mocks import PlatformMocks, run_program
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
@@ -177,6 +178,7 @@ def test_package_takes_image_and_artifacts_from_a_training_job() -> None:
     [
         ({}, "set exactly one of registry and group_name"),
         ({"group_name": "churn", "registry_too": True}, "set exactly one of registry and group_name"),
+        ({"group_name": "churn", "package_name": "churn"}, "or package_name \\(an unversioned package\\)"),
         ({"group_name": "churn", "no_image": True}, "set image_uri"),
     ],
 )
@@ -184,12 +186,18 @@ def test_package_arguments_are_checked_before_registration(arguments: dict[str, 
     def program() -> None:
         registry = ModelRegistry("churn") if arguments.get("registry_too") else None
         image = None if arguments.get("no_image") else IMAGE
-        ModelPackage("pkg", registry=registry, group_name=arguments.get("group_name"), image_uri=image)
+        ModelPackage(
+            "pkg",
+            registry=registry,
+            group_name=arguments.get("group_name"),
+            package_name=arguments.get("package_name"),
+            image_uri=image,
+        )
 
     with pytest.raises(ValidationError, match=message) as refused:
         run_program(program, mocks=MOCKS)
     [error] = refused.value.errors()
-    assert error["loc"] in [("registry",), ("group_name",), ("image_uri",)], "a cross-field rule names a field"
+    assert error["loc"] in [("registry",), ("group_name",), ("package_name",), ("image_uri",)], "names a field"
 
 
 def test_package_outputs_are_registered() -> None:
@@ -226,3 +234,73 @@ def test_a_secret_in_the_container_environment_is_refused_with_the_reason() -> N
     sent = run_program(lambda: program(pulumi.Output.from_input("plain")), mocks=MOCKS).named("m-version").inputs
     [container] = sent["request"]["InferenceSpecification"]["Containers"]
     assert container["Environment"] == {"TOKEN": "plain"}
+
+
+# ---- unversioned packages (package_name) ----
+
+
+def test_an_unversioned_package_is_named_with_no_group_no_approval_and_its_tags() -> None:
+    run = run_program(
+        lambda: ModelPackage("flowers", package_name="flowers", image_uri=IMAGE, tags={"team": "ml"}).arn,
+        mocks=MOCKS,
+    )
+    inputs = run.named("flowers-version").inputs
+    assert inputs["request"]["ModelPackageName"] == "flowers"
+    assert "ModelPackageGroupName" not in inputs["request"]
+    assert inputs.get("approval_status") is None, "approval does not apply to an unversioned package"
+    assert inputs["tags"] == {"team": "ml"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "loc", "reason"),
+    [
+        ({"group_name": "churn"}, "package_name", "set exactly one of registry and group_name"),
+        ({"approval_status": "Approved"}, "approval_status", "an unversioned package (package_name) has no approval"),
+        ({"package_name": "bad_name"}, "package_name", "should match pattern"),
+    ],
+)
+def test_unversioned_package_arguments_are_refused_naming_the_field(
+    arguments: dict[str, Any], loc: str, reason: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        run_program(
+            lambda: ModelPackage("pkg", **{"package_name": "pkg", "image_uri": IMAGE, **arguments}), mocks=MOCKS
+        )
+    [error] = refused.value.errors()
+    assert error["loc"] == (loc,) and reason in error["msg"]
+
+
+def test_a_package_of_an_algorithm_sends_no_inference_specification_of_its_own() -> None:
+    """SageMaker takes the inference specification of the algorithm a package names."""
+    algorithm = {"source_algorithms": [{"algorithm_name": "trees", "model_data_url": "s3://m/model.tar.gz"}]}
+    run = run_program(
+        lambda: ModelPackage("trees", package_name="trees", extra={"source_algorithm_specification": algorithm}).arn,
+        mocks=MOCKS,
+    )
+    request = run.named("trees-version").inputs["request"]
+    assert "InferenceSpecification" not in request
+    assert request["SourceAlgorithmSpecification"] == {
+        "SourceAlgorithms": [{"AlgorithmName": "trees", "ModelDataUrl": "s3://m/model.tar.gz"}]
+    }
+
+
+def test_an_unversioned_package_is_replaced_by_deleting_it_first() -> None:
+    """Its replacement takes the same ModelPackageName: the old one must go first. A version in a
+    group is replaced by a new version, created before the old one is deleted."""
+    provider = ModelPackageProvider()
+    unversioned = {"logical_name": "p", "request": {"ModelPackageName": "p", "ModelPackageDescription": "a"}}
+    changed = {**unversioned, "request": {**unversioned["request"], "ModelPackageDescription": "b"}}
+    result = provider.diff("arn", unversioned, changed)
+    assert (result.replaces, result.delete_before_replace) == (["request"], True)
+    retagged = provider.diff("arn", {**unversioned, "tags": {"a": "1"}}, {**unversioned, "tags": {"a": "2"}})
+    assert (retagged.replaces, retagged.delete_before_replace) == (["tags"], True), "tags are sent only at create"
+    versioned = {"logical_name": "p", "request": {"ModelPackageGroupName": "g", "ModelPackageDescription": "a"}}
+    result = provider.diff("arn", versioned, {**versioned, "request": {**versioned["request"], "Domain": "NLP"}})
+    assert (result.replaces, result.delete_before_replace) == (["request"], False)
+
+
+def test_an_unversioned_package_is_checked_without_an_approval_status() -> None:
+    inputs = ModelPackageInputs.model_validate({"request": {"ModelPackageName": "p"}})
+    assert inputs.approval_status is None
+    versioned = ModelPackageInputs.model_validate({"request": {"ModelPackageGroupName": "g"}})
+    assert versioned.approval_status == "PendingManualApproval"

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pulumi
 import pulumi.dynamic
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from components.core.errors import SageMakerOperationError, calling
 from components.core.lifecycle import Lifecycle
@@ -31,6 +31,7 @@ from components.core.naming import canonical_json
 from components.core.provider import SageMakerProvider, StrictModel
 from components.core.resource import SageMakerResource
 from components.core.service_model import Violation
+from components.core.tags import tag_list
 from components.core.waiter import ResourceVanished
 from components.rules.model_package import append_only_violations, failure_reasons, package_rules, update_request
 
@@ -42,7 +43,8 @@ class ModelPackageInputs(StrictModel):
 
     logical_name: str = "model-package"
     request: dict[str, Any] = Field(default_factory=dict)
-    approval_status: str = "PendingManualApproval"
+    approval_status: str | None = "PendingManualApproval"
+    """None for an unversioned package (`request.ModelPackageName`), which has no approval."""
     approval_description: str | None = None
     customer_metadata: dict[str, str] = Field(default_factory=dict)
     additional_inference_specifications: list[dict[str, Any]] = Field(default_factory=list)
@@ -51,6 +53,16 @@ class ModelPackageInputs(StrictModel):
     client_token: str | None = None
     delete_approved: bool = False
     """Destroy and replace delete approved and rejected versions too (default: keep them)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unversioned_has_no_approval(cls, data: Any) -> Any:
+        # The engine drops the component's None, so the default would send an approval status for
+        # an unversioned package, to which SageMaker says approval "does not apply".
+        request = data.get("request") if isinstance(data, dict) else None
+        if isinstance(request, dict) and request.get("ModelPackageName") and "approval_status" not in data:
+            return {**cast(dict[str, Any], data), "approval_status": None}
+        return data
 
 
 KEPT_STATUSES = frozenset({"Approved", "Rejected"})
@@ -98,7 +110,9 @@ class ModelPackageProvider(SageMakerProvider):
         not_found=("ValidationException", "does not exist"),
     )
     has_tags = False  # a version in a group carries no tags (SageMaker refuses them)
-    replace_on = ("logical_name", "request", "client_token")
+    # Only an unversioned package has tags (the rules refuse them in a group), sent at create:
+    # changing them registers the package again rather than updating only the state.
+    replace_on = ("logical_name", "request", "client_token", "tags")
     update_on = (*inputs_as_members, "approval_description")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -109,6 +123,14 @@ class ModelPackageProvider(SageMakerProvider):
 
     def rules(self, inputs: dict[str, Any]) -> list[Violation]:
         return package_rules(inputs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        result = super().diff(_id, olds, news)
+        # An unversioned package is named by ModelPackageName, which its replacement takes too:
+        # the old one must go first (a version in a group gets a new version number instead).
+        if result.replaces and (news.get("request") or {}).get("ModelPackageName"):
+            result.delete_before_replace = True
+        return result
 
     def computed(self, inputs: dict[str, Any]) -> dict[str, Any]:
         content = canonical_json({"name": inputs["logical_name"], "request": inputs["request"]})
@@ -147,7 +169,10 @@ class ModelPackageProvider(SageMakerProvider):
 
     def _register(self, inputs: dict[str, Any], token: str) -> str:
         with calling(KIND, inputs["logical_name"], "CreateModelPackage"):
-            arn = self.sagemaker.create_model_package(**self.full_request(inputs), ClientToken=token)["ModelPackageArn"]
+            tags = {"Tags": tag_list(inputs["tags"])} if inputs.get("tags") else {}  # unversioned only (rules)
+            arn = self.sagemaker.create_model_package(**self.full_request(inputs), **tags, ClientToken=token)[
+                "ModelPackageArn"
+            ]
         pulumi.log.info(f"{KIND} {inputs['logical_name']}: registered {arn}")
         return arn
 
