@@ -9,7 +9,7 @@ import pytest
 from components.providers.endpoint import FAILED_CONFIG_TAG, EndpointProvider
 from sagestack.testing.local_aws import LocalAws
 from sagestack.testing.provider_host import Deployment, ProviderError
-from tests.sagemaker_requests import endpoint_config, model
+from tests.sagemaker_requests import IMAGE, endpoint_config, model
 
 QUICK = {"creating": 0.3, "updating": 0.3, "rolling_back": 0.2, "deleting": 0.2}
 CANARY = {
@@ -41,9 +41,10 @@ def hosting_aws(aws: LocalAws) -> LocalAws:
 def test_create_then_update_to_a_new_config(deployment: Deployment, hosting_aws: LocalAws) -> None:
     created = deployment.up("ep", EndpointProvider(), endpoint_inputs())
     assert created.state.outputs["status"] == "InService"
-    assert created.state.outputs["variants"] == [
-        {"variant_name": "primary", "current_weight": 1.0, "current_instance_count": 1, "deployed_images": []}
-    ]
+    [variant] = created.state.outputs["variants"]
+    [image] = variant.pop("deployed_images")  # the image resolved to a digest, as SageMaker reports it
+    assert variant == {"variant_name": "primary", "current_weight": 1.0, "current_instance_count": 1}
+    assert image.startswith(f"{IMAGE.rsplit(':', 1)[0]}@sha256:")
     hosting_aws.clear_calls()
     updated = deployment.up("ep", EndpointProvider(), endpoint_inputs("config-2"))
     assert updated.operation == "update"

@@ -113,8 +113,10 @@ def test_stop_moves_through_stopping_to_stopped(frozen_aws: LocalAws) -> None:
 
 def test_errors_answer_as_for_training_jobs(frozen_aws: LocalAws) -> None:
     sm = frozen_aws.client("sagemaker")
-    for call in (sm.describe_processing_job, sm.stop_processing_job, sm.delete_processing_job):
+    for call in (sm.describe_processing_job, sm.stop_processing_job):
         assert aws_error(call, ProcessingJobName="missing") == ("ValidationException", "Requested resource not found.")
+    # Delete<noun> documents ResourceNotFound for a missing job (see jobs.delete).
+    assert aws_error(sm.delete_processing_job, ProcessingJobName="missing")[0] == "ResourceNotFound"
     arn = sm.create_processing_job(**processing_job("dup"))["ProcessingJobArn"]
     code, message = aws_error(sm.create_processing_job, **processing_job("DUP"))
     assert code == "ResourceInUse"

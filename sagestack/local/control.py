@@ -1,5 +1,5 @@
-"""Control-plane state of the local AWS: its clock, status durations, injected faults, call counts
-and the SageMaker requests it received.
+"""Control-plane state of the local AWS: its clock, status durations, injected faults, call counts,
+the SageMaker requests it received and what each endpoint's model answers (responders).
 
 Everything here is changed over HTTP by the control interface (`/_sagestack/...`, see
 `sagestack.local.server`) and read by the SageMaker layer while it answers requests.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
@@ -256,9 +257,11 @@ class RecordedRequest(TypedDict):
     stay ints, floats stay floats), so a test can compare it key for key with what it meant."""
 
     operation: str
-    """`sagemaker:CreateTrainingJob`, as the call counter and the faults name it."""
+    """`sagemaker:CreateTrainingJob` or `sagemaker-runtime:InvokeEndpoint`, as the call counter
+    and the faults name it."""
     body: Any
-    """The JSON body, parsed; the raw text if it was not JSON."""
+    """The JSON body, parsed (the raw text if it was not JSON); for a runtime request its input
+    members from path, query, headers and body, the payload as text (base64 if not UTF-8)."""
     account: str
     region: str
 
@@ -283,6 +286,102 @@ class RequestLog:
             self._requests.clear()
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """One InvokeEndpoint (or InvokeEndpointAsync) request, as the endpoint's model receives it."""
+
+    endpoint: str
+    variant: str
+    body: bytes
+    content_type: str | None = None
+    accept: str | None = None
+    custom_attributes: str | None = None
+    target_model: str | None = None
+    inference_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a model answers: the response body, its content type and custom attributes."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+    custom_attributes: str | None = None
+
+
+class ModelFailure(Exception):
+    """Raised by a responder for a model that answers an error: InvokeEndpoint then answers
+    SageMaker's ModelError (424) carrying `status` and `message` as the container's own."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+Responder = Callable[[Invocation], "Reply | bytes | str"]
+"""A model registered in-process by a test: any callable from an Invocation to a Reply (or a body)."""
+
+
+class ResponderConfig(_Strict):
+    """What an endpoint's model answers, set through the control interface (`POST responders`).
+
+    `echo` (the default for every endpoint) answers the request body with its content type;
+    `fixed` answers `body`; `model_error` makes the model fail with `status` and `body` as its
+    message (InvokeEndpoint answers ModelError).
+    """
+
+    endpoint: str
+    mode: Literal["echo", "fixed", "model_error"] = "echo"
+    body: str = ""
+    content_type: str = "application/json"
+    status: int = Field(default=500, ge=400, le=599)
+
+    def __call__(self, invocation: Invocation) -> Reply:
+        if self.mode == "model_error":
+            raise ModelFailure(self.status, self.body)
+        if self.mode == "fixed":
+            return Reply(self.body.encode(), self.content_type)
+        return echo(invocation)
+
+
+def echo(invocation: Invocation) -> Reply:
+    return Reply(invocation.body, invocation.content_type or "application/octet-stream")
+
+
+class Responders:
+    """Each endpoint's model (by endpoint name, case-insensitive as SageMaker's names are)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._responders: dict[str, ResponderConfig | Responder] = {}
+
+    def set(self, endpoint: str, responder: ResponderConfig | Responder) -> None:
+        with self._lock:
+            self._responders[endpoint.lower()] = responder
+
+    def answer(self, invocation: Invocation) -> Reply:
+        """The model's reply; raises ModelFailure for a model error."""
+        with self._lock:
+            responder = self._responders.get(invocation.endpoint.lower(), echo)
+        reply = responder(invocation)  # outside the lock: a test's model may take its time
+        if isinstance(reply, Reply):
+            return reply
+        body = reply.encode() if isinstance(reply, str) else bytes(reply)
+        return Reply(body, invocation.accept or invocation.content_type or "application/octet-stream")
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                name: r.model_dump() if isinstance(r, ResponderConfig) else {"endpoint": name, "mode": "callable"}
+                for name, r in self._responders.items()
+            }
+
+    def clear(self) -> None:
+        with self._lock:
+            self._responders.clear()
+
+
 @dataclass
 class ControlState:
     """Everything the control interface can see and change, in one place."""
@@ -293,6 +392,7 @@ class ControlState:
     faults: Faults = field(default_factory=Faults)
     calls: CallCounter = field(default_factory=CallCounter)
     requests: RequestLog = field(default_factory=RequestLog)
+    responders: Responders = field(default_factory=Responders)
 
     def reset(self) -> None:
         self.clock.reset()
@@ -300,3 +400,4 @@ class ControlState:
         self.faults.clear()
         self.calls.clear()
         self.requests.clear()
+        self.responders.clear()

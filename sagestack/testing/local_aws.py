@@ -1,21 +1,24 @@
-"""Start `sagestack local` as a subprocess and drive its control interface."""
+"""Start `sagestack local` (as a subprocess, or in a thread of this process) and drive its
+control interface."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
 from boto3.session import Session
 from botocore.config import Config
+from werkzeug.serving import BaseWSGIServer
 
-from sagestack.local.control import RecordedRequest
+from sagestack.local.control import ControlState, Durations, RecordedRequest, Responder
+from sagestack.local.server import LocalAws as LocalAwsApp
+from sagestack.local.server import serve_in_thread
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 DEFAULT_REGION = "us-west-2"
@@ -28,9 +31,18 @@ class LocalAwsError(RuntimeError):
 class LocalAws:
     """A running local AWS: its URL, its control interface, and boto3 clients pointed at it."""
 
-    def __init__(self, url: str, process: subprocess.Popen[str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        process: subprocess.Popen[str] | None = None,
+        server: BaseWSGIServer | None = None,
+        app: LocalAwsApp | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.process = process
+        self.server = server
+        self.app = app
+        """The WSGI application, when the local AWS runs in this process (`start_in_process`)."""
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -53,10 +65,21 @@ class LocalAws:
             raise LocalAwsError(f"sagestack local did not start: {line!r}")
         return cls(line.rsplit(" ", 1)[-1].strip(), process)
 
+    @classmethod
+    def start_in_process(cls, port: int = 0, durations: Mapping[str, Mapping[str, float]] | None = None) -> LocalAws:
+        """Serve the local AWS from a thread of this process, so a test can register Python models
+        (`respond_with`). It shares this process's moto backends: one per process."""
+        base = Durations().merged({kind: dict(phases) for kind, phases in (durations or {}).items()})
+        server, app = serve_in_thread(ControlState(durations=base, default_durations=base), port)
+        return cls(f"http://127.0.0.1:{server.server_port}", server=server, app=app)
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
 
     # --- clients ----------------------------------------------------------------------------
 
@@ -78,15 +101,21 @@ class LocalAws:
     # --- control interface ------------------------------------------------------------------
 
     def _control(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(
-            f"{self.url}/_sagestack/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+        # http.client, not urlopen: the URL is always this server's http one (urlopen would also
+        # open file: and custom schemes, which the security lint rightly flags).
+        address = urllib.parse.urlsplit(self.url)
+        connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise LocalAwsError(f"{method} {path}: {error.read().decode()}") from error
+            body = json.dumps(payload).encode() if payload is not None else None
+            # Every request says JSON: the control interface refuses a POST that does not.
+            connection.request(method, f"/_sagestack/{path}", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = response.read()
+        finally:
+            connection.close()
+        if response.status >= 400:
+            raise LocalAwsError(f"{method} {path}: {answer.decode()}")
+        return json.loads(answer)
 
     def health(self) -> dict[str, Any]:
         return self._control("GET", "health")
@@ -156,3 +185,33 @@ class LocalAws:
 
     def set_durations(self, durations: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
         return self._control("POST", "durations", dict(durations))
+
+    # --- endpoint models --------------------------------------------------------------------
+
+    def respond(
+        self,
+        endpoint: str,
+        mode: str = "echo",
+        *,
+        body: str = "",
+        content_type: str = "application/json",
+        status: int = 500,
+    ) -> None:
+        """What `endpoint`'s model answers: "echo" (the default) the request body, "fixed" `body`,
+        "model_error" a container error `status` with `body` as its message."""
+        self._control(
+            "POST",
+            "responders",
+            {"endpoint": endpoint, "mode": mode, "body": body, "content_type": content_type, "status": status},
+        )
+
+    def respond_with(self, endpoint: str, model: Responder) -> None:
+        """Make a Python callable `endpoint`'s model (in-process only: see `start_in_process`).
+        It gets a `sagestack.local.control.Invocation` and returns a `Reply`, bytes or str, or raises
+        `ModelFailure(status, message)`."""
+        if self.app is None:
+            raise LocalAwsError("respond_with needs the local AWS in this process: LocalAws.start_in_process()")
+        self.app.control.responders.set(endpoint, model)
+
+    def responders(self) -> dict[str, Any]:
+        return self._control("GET", "responders")["responders"]

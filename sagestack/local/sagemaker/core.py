@@ -1,5 +1,6 @@
 """The machinery every emulated SageMaker resource shares: timelines, records, the store,
-the per-request context, the operation registry, and the service-model helpers."""
+the per-request context, the operation registry (one table per SageMaker service: the control
+plane and the two runtime APIs), and the service-model helpers."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import botocore.session
-from botocore.model import ServiceModel, StructureShape
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 from sagestack.local.control import ControlState, Durations, Faults
 
-from .errors import ValidationError
+from .errors import RuntimeValidationError, ValidationError
 
 GONE = "__gone__"
 """State field a timeline sets when the resource has finished deleting."""
@@ -152,49 +153,109 @@ class Call:
 
 
 Handler = Callable[[Call, dict[str, Any]], dict[str, Any]]
-OPERATIONS: dict[str, Handler] = {}
+
+SAGEMAKER = "sagemaker"
+RUNTIME = "sagemaker-runtime"
+FEATURESTORE_RUNTIME = "sagemaker-featurestore-runtime"
+SERVICES = (SAGEMAKER, RUNTIME, FEATURESTORE_RUNTIME)
+"""botocore's names of the SageMaker services the layer answers. All three sign as `sagemaker`."""
+
+SERVICE_OPERATIONS: dict[str, dict[str, Handler]] = {service: {} for service in SERVICES}
+OPERATIONS = SERVICE_OPERATIONS[SAGEMAKER]
+"""The control-plane operations the layer answers (what `GET /_sagestack/health` lists)."""
 LOCK = threading.RLock()
 """One lock for the whole layer: requests are tiny, and it keeps read-modify-write honest."""
+SELF_LOCKING: set[tuple[str, str]] = set()
+"""(service, operation) whose handlers take LOCK themselves, around their store work only: an
+invocation runs a test's model, which may take its time or call the local AWS back."""
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
-    """Register a handler for the SageMaker operation `name` (checked against the API model)."""
+def operation(name: str, service: str = SAGEMAKER, *, locked: bool = True) -> Callable[[Handler], Handler]:
+    """Register a handler for the operation `name` of `service` (checked against the API model);
+    `locked=False`: the handler takes LOCK itself (see SELF_LOCKING)."""
 
     def register(handler: Handler) -> Handler:
-        if name not in operation_names():
-            raise AssertionError(f"{name} is not a SageMaker operation")
-        OPERATIONS[name] = handler
+        if name not in operation_names(service):
+            raise AssertionError(f"{name} is not a {service} operation")
+        SERVICE_OPERATIONS[service][name] = handler
+        if not locked:
+            SELF_LOCKING.add((service, name))
         return handler
 
     return register
 
 
 @functools.cache
-def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("sagemaker")
+def service_model(service: str = SAGEMAKER) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
 
 
 @functools.cache
-def operation_names() -> frozenset[str]:
-    return frozenset(cast(list[str], service_model().operation_names))
+def operation_names(service: str = SAGEMAKER) -> frozenset[str]:
+    return frozenset(cast(list[str], service_model(service).operation_names))
+
+
+def output_shape(operation_name: str, service: str = SAGEMAKER) -> Shape | None:
+    """An operation's output shape (botocore types it as a cached property, hence the cast)."""
+    return cast(Shape | None, service_model(service).operation_model(operation_name).output_shape)
+
+
+def element(shape: ListShape) -> Shape:
+    return cast(Shape, shape.member)
+
+
+def map_value(shape: MapShape) -> Shape:
+    return cast(Shape, shape.value)
+
+
+def output_members(operation_name: str, service: str = SAGEMAKER) -> dict[str, Shape]:
+    """The top-level members of an operation's output shape (none for an operation without output)."""
+    output = output_shape(operation_name, service)
+    return cast(dict[str, Shape], output.members) if isinstance(output, StructureShape) else {}
+
+
+def always(operation_name: str, **defaults: Any) -> dict[str, Any]:
+    """Members the service returns in every answer of `operation_name`, with the value it answers
+    when the request did not set them (EnableNetworkIsolation: False). Checked against the output
+    shape when the module loads: botocore drops a member it does not know without a word."""
+    unknown = sorted(set(defaults) - set(output_members(operation_name)))
+    if unknown:
+        raise AssertionError(f"{operation_name} answers no {', '.join(unknown)}")
+    return defaults
+
+
+def normalized(value: Any, shape: Shape | None) -> Any:
+    """An answer as SageMaker serializes it: timestamps at millisecond precision (the service's
+    own; the clock has microseconds), and members without a value left out rather than null."""
+    if shape is None:
+        return value
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        members = cast(dict[str, Shape], shape.members)
+        return {key: normalized(item, members.get(key)) for key, item in value.items() if item is not None}
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [normalized(item, element(shape)) for item in value]
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        return {key: normalized(item, map_value(shape)) for key, item in value.items() if item is not None}
+    if shape.type_name == "timestamp" and isinstance(value, int | float) and not isinstance(value, bool):
+        return round(float(value), 3)
+    return value
 
 
 def echo(request: dict[str, Any], operation_name: str) -> dict[str, Any]:
     """The request fields that the operation's output shape also has: what a describe echoes."""
-    output = service_model().operation_model(operation_name).output_shape
-    assert isinstance(output, StructureShape)
-    members = cast(dict[str, Any], output.members)
+    members = output_members(operation_name)
     return {key: value for key, value in request.items() if key in members}
 
 
-def check_required(operation_name: str, body: dict[str, Any]) -> None:
+def check_required(operation_name: str, body: dict[str, Any], service: str = SAGEMAKER) -> None:
     """Refuse a request that lacks a required top-level member, as SageMaker does."""
-    shape = cast(StructureShape | None, service_model().operation_model(operation_name).input_shape)
+    shape = cast(StructureShape | None, service_model(service).operation_model(operation_name).input_shape)
     metadata = cast(dict[str, Any], shape.metadata) if shape is not None else {}
     required: list[str] = metadata.get("required", [])
+    error = ValidationError if service == SAGEMAKER else RuntimeValidationError
     for member in required:
         if member not in body:
-            raise ValidationError(
+            raise error(
                 f"1 validation error detected: Value null at '{member[0].lower()}{member[1:]}' "
                 "failed to satisfy constraint: Member must not be null"
             )
@@ -237,7 +298,7 @@ def listing(
     """
     rows = [{name: value for name, value in describe(r).items() if name in fields} for r in records]
     if needle := body.get("NameContains"):
-        rows = [r for r in rows if needle.lower() in str(r[sort_fields["Name"]]).lower()]
+        rows = [r for r in rows if needle.lower() in str(r.get(sort_fields["Name"], "")).lower()]
     if (after := body.get("CreationTimeAfter")) is not None:
         rows = [r for r in rows if r["CreationTime"] > float(after)]
     if (before := body.get("CreationTimeBefore")) is not None:

@@ -2,7 +2,8 @@
 LastUpdateStatus InProgress -> Successful, and Deleting -> gone.
 
 moto answers CreateFeatureGroup without an offline store with a 500 and has no update or
-delete; this covers all of it. Added features appear once the update has succeeded.
+delete; this covers all of it. Added features appear once the update has succeeded. The online
+store's records (`online_store`, written through `feature_store`) live in the group's record.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from .core import Call, Record, echo, listing, operation, tag_map
 from .errors import ResourceInUse, ResourceNotFound, ValidationError
+from .online_store import store_of
 
 KIND = "feature_group"
 RESERVED = ("is_deleted", "write_time", "api_invocation_time")
@@ -98,7 +100,7 @@ def _offline_store(call: Call, record: Record) -> dict[str, Any] | None:
     return config
 
 
-def _describe(call: Call, record: Record) -> dict[str, Any]:
+def describe_record(call: Call, record: Record) -> dict[str, Any]:
     state = record.state(call.now)
     answer = echo(record.request, "DescribeFeatureGroup") | {
         "FeatureGroupArn": record.arn,
@@ -122,12 +124,14 @@ def _describe(call: Call, record: Record) -> dict[str, Any]:
     for key in ("OfflineStoreStatus", "FailureReason", "LastUpdateStatus"):
         if state.get(key):
             answer[key] = state[key]
+    if (answer.get("OnlineStoreConfig") or {}).get("EnableOnlineStore"):
+        answer["OnlineStoreTotalSizeBytes"] = store_of(record).size_bytes(call.now)
     return answer
 
 
 @operation("DescribeFeatureGroup")
 def describe(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    return _describe(call, _find(call, body["FeatureGroupName"]))
+    return describe_record(call, _find(call, body["FeatureGroupName"]))
 
 
 @operation("UpdateFeatureGroup")
@@ -175,7 +179,7 @@ def list_groups(call: Call, body: dict[str, Any]) -> dict[str, Any]:
         call.store.all(KIND, call.now),
         body,
         "FeatureGroupSummaries",
-        lambda record: _describe(call, record),
+        lambda record: describe_record(call, record),
         ("FeatureGroupName", "FeatureGroupArn", "CreationTime", "FeatureGroupStatus", "OfflineStoreStatus"),
         sort_fields={
             "Name": "FeatureGroupName",

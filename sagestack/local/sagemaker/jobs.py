@@ -23,8 +23,8 @@ from pydantic import BaseModel
 
 from sagestack.local.control import Durations, ResourceKind
 
-from .core import Call, Phase, Record, echo, listing, operation, operation_names, service_model, tag_map
-from .errors import ResourceInUse, ValidationError
+from .core import Call, Phase, Record, always, echo, listing, operation, operation_names, service_model, tag_map
+from .errors import ResourceInUse, ResourceNotFound, ValidationError
 
 # The primary statuses every job kind of the API shares (TrainingJobStatus, ProcessingJobStatus,
 # TransformJobStatus, HyperParameterTuningJobStatus); `register` checks a row's steps against its enum.
@@ -98,6 +98,8 @@ class JobKind:
     """Whether the API has Delete<noun> (DeleteTrainingJob and DeleteProcessingJob do; DeleteTransformJob doesn't)."""
     validate: Validate = _no_rules
     extras: Extras = _no_extras
+    defaults: tuple[tuple[str, Any], ...] = ()
+    """Describe members the service answers even when the request left them out, with that value."""
 
     @property
     def create_op(self) -> str:
@@ -240,6 +242,7 @@ def describe_record(kind: JobKind, call: Call, record: Record) -> dict[str, Any]
     state = record.state(now)
     timeline = record.timeline
     answer: dict[str, Any] = {
+        **always(kind.describe_op, **dict(kind.defaults)),
         **echo(record.request, kind.describe_op),
         kind.name_member: record.name,
         kind.arn_member: record.arn,
@@ -287,7 +290,11 @@ def stop(kind: JobKind, call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete(kind: JobKind, call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    record = _find(kind, call, body[kind.name_member])
+    record = call.store.find(kind.kind, body[kind.name_member], call.now)
+    if record is None:
+        # Delete<noun> documents ResourceNotFound for a missing job (DeleteTrainingJob's and
+        # DeleteProcessingJob's error lists), unlike Describe<noun>'s historical ValidationException.
+        raise ResourceNotFound("Requested resource not found.")
     status = record.state(call.now)[kind.status_member]
     if status not in TERMINAL:
         raise ResourceInUse(
@@ -328,6 +335,7 @@ def _check(kind: JobKind) -> None:
     named = (kind.name_member, kind.arn_member, kind.status_member, kind.start_member, kind.end_member)
     for member in (*named, kind.secondary_member):
         require(member is None or member in members, f"{kind.describe_op} has no member {member}")
+    always(kind.describe_op, **dict(kind.defaults))
 
     def values(member: str | None) -> list[str]:
         return cast(list[str], getattr(members[member], "enum", [])) if member is not None else []

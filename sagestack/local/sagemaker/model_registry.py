@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import Call, Record, echo, listing, operation, tag_map
+from .core import Call, Record, always, echo, listing, operation, tag_map
 from .errors import ConflictError, ValidationError
 
 GROUP = "model_package_group"
@@ -24,6 +24,10 @@ UPDATABLE = (
     "ModelCard",
     "ModelLifeCycle",
 )
+PACKAGE_DEFAULTS = always(
+    "DescribeModelPackage", ModelPackageRegistrationType="Registered", CertifyForMarketplace=False
+)
+"""What DescribeModelPackage answers for a request that did not set them."""
 
 
 def _group_name(reference: str) -> str:
@@ -51,7 +55,7 @@ def create_group(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     return {"ModelPackageGroupArn": arn}
 
 
-def _describe_group(call: Call, record: Record) -> dict[str, Any]:
+def describe_group_record(call: Call, record: Record) -> dict[str, Any]:
     answer = echo(record.request, "DescribeModelPackageGroup") | {
         "ModelPackageGroupName": record.name,
         "ModelPackageGroupArn": record.arn,
@@ -65,7 +69,7 @@ def _describe_group(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeModelPackageGroup")
 def describe_group(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    return _describe_group(call, _find_group(call, body["ModelPackageGroupName"]))
+    return describe_group_record(call, _find_group(call, body["ModelPackageGroupName"]))
 
 
 @operation("DeleteModelPackageGroup")
@@ -83,7 +87,7 @@ def list_groups(call: Call, body: dict[str, Any]) -> dict[str, Any]:
         call.store.all(GROUP, call.now),
         body,
         "ModelPackageGroupSummaryList",
-        lambda record: _describe_group(call, record),
+        lambda record: describe_group_record(call, record),
         (
             "ModelPackageGroupName",
             "ModelPackageGroupArn",
@@ -180,9 +184,9 @@ def create_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     return {"ModelPackageArn": record.arn}
 
 
-def _describe_package(call: Call, record: Record) -> dict[str, Any]:
+def describe_package_record(call: Call, record: Record) -> dict[str, Any]:
     state = record.state(call.now)
-    answer = echo(record.request, "DescribeModelPackage")
+    answer = PACKAGE_DEFAULTS | echo(record.request, "DescribeModelPackage")
     answer.pop("Tags", None)
     fields = {key: value for key, value in record.data["fields"].items() if value}
     answer |= fields | {
@@ -201,7 +205,7 @@ def _describe_package(call: Call, record: Record) -> dict[str, Any]:
 
 @operation("DescribeModelPackage")
 def describe_package(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    return _describe_package(call, _find_package(call, body["ModelPackageName"]))
+    return describe_package_record(call, _find_package(call, body["ModelPackageName"]))
 
 
 @operation("UpdateModelPackage")
@@ -247,7 +251,7 @@ def list_packages(call: Call, body: dict[str, Any]) -> dict[str, Any]:
         records,
         body,
         "ModelPackageSummaryList",
-        lambda record: _describe_package(call, record),
+        lambda record: _package_summary(call, record),
         (
             "ModelPackageName",
             "ModelPackageGroupName",
@@ -257,7 +261,45 @@ def list_packages(call: Call, body: dict[str, Any]) -> dict[str, Any]:
             "CreationTime",
             "ModelPackageStatus",
             "ModelApprovalStatus",
+            "ModelLifeCycle",
+            "ModelPackageRegistrationType",
         ),
         sort_fields={"Name": "ModelPackageName", "CreationTime": "CreationTime"},
         status_field=("ModelApprovalStatus", "ModelApprovalStatus"),
     )
+
+
+def _package_summary(call: Call, record: Record) -> dict[str, Any]:
+    """A package as ListModelPackages reports it: a versioned package's summary names its group
+    and version, not a ModelPackageName (which DescribeModelPackage fills with the group's name)."""
+    described = describe_package_record(call, record)
+    if record.data.get("group"):
+        del described["ModelPackageName"]
+    return described
+
+
+@operation("BatchDescribeModelPackage")
+def batch_describe_packages(call: Call, body: dict[str, Any]) -> dict[str, Any]:
+    summaries: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for arn in body["ModelPackageArnList"]:
+        record = call.store.by_arn(arn, call.now)
+        if record is None or record.kind != PACKAGE:
+            errors[arn] = {"ErrorCode": "ValidationException", "ErrorResponse": f"ModelPackage {arn} does not exist."}
+            continue
+        described = describe_package_record(call, record)
+        summaries[arn] = {key: described[key] for key in _BATCH_SUMMARY if key in described}
+    return {"ModelPackageSummaries": summaries, "BatchDescribeModelPackageErrorMap": errors}
+
+
+_BATCH_SUMMARY = (
+    "ModelPackageGroupName",
+    "ModelPackageVersion",
+    "ModelPackageArn",
+    "ModelPackageDescription",
+    "CreationTime",
+    "InferenceSpecification",
+    "ModelPackageStatus",
+    "ModelApprovalStatus",
+    "ModelPackageRegistrationType",
+)

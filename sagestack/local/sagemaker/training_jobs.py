@@ -20,15 +20,33 @@ def _one_algorithm(body: dict[str, Any]) -> None:
         raise ValidationError("Exactly one of TrainingImage or AlgorithmName must be specified.")
 
 
+def _rule_statuses(configs: list[dict[str, Any]], status: str, changed: float) -> list[dict[str, Any]]:
+    """Debugger and profiler rules run beside the job and finish with it; with no tensors to look
+    at, a finished rule found no issues."""
+    rule_status = {COMPLETED: "NoIssuesFound", STOPPED: "Stopped", FAILED: "Error"}.get(status, "InProgress")
+    return [
+        {"RuleConfigurationName": config["RuleConfigurationName"], "RuleEvaluationStatus": rule_status}
+        | ({"LastModifiedTime": changed} if rule_status != "InProgress" else {})
+        for config in configs
+    ]
+
+
 def _training_extras(kind: JobKind, record: Record, answer: dict[str, Any], now: float) -> dict[str, Any]:
+    status = answer["TrainingJobStatus"]
     extra: dict[str, Any] = {
         "SecondaryStatusTransitions": kind.transitions(record, now, answer.get("FailureReason")),
     }
+    if profiler := record.request.get("ProfilerConfig"):
+        extra["ProfilingStatus"] = "Disabled" if profiler.get("DisableProfiler") else "Enabled"
+    if rules := record.request.get("DebugRuleConfigurations"):
+        extra["DebugRuleEvaluationStatuses"] = _rule_statuses(rules, status, answer["LastModifiedTime"])
+    if rules := record.request.get("ProfilerRuleConfigurations"):
+        extra["ProfilerRuleEvaluationStatuses"] = _rule_statuses(rules, status, answer["LastModifiedTime"])
     if "TrainingEndTime" in answer:
         # SageMaker bills whole seconds, at least one, from the start of Downloading.
         seconds = max(1, round(answer["TrainingEndTime"] - answer["TrainingStartTime"]))
         extra |= {"TrainingTimeInSeconds": seconds, "BillableTimeInSeconds": seconds}
-    if answer["TrainingJobStatus"] == COMPLETED:
+    if status == COMPLETED:
         output = record.request["OutputDataConfig"]["S3OutputPath"].rstrip("/")
         extra["ModelArtifacts"] = {"S3ModelArtifacts": f"{output}/{record.name}/output/model.tar.gz"}
     return extra
@@ -60,5 +78,11 @@ TRAINING_JOB = register(
         end_member="TrainingEndTime",
         validate=_one_algorithm,
         extras=_training_extras,
+        # What DescribeTrainingJob answers for a request that did not set them (issue 20).
+        defaults=(
+            ("EnableNetworkIsolation", False),
+            ("EnableInterContainerTrafficEncryption", False),
+            ("EnableManagedSpotTraining", False),
+        ),
     )
 )
