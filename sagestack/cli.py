@@ -15,7 +15,7 @@ DURATIONS_ENV = "SAGESTACK_LOCAL_DURATIONS"
 def _local(args: argparse.Namespace) -> int:
     try:
         from sagestack.local.control import ControlState, Durations
-        from sagestack.local.server import serve
+        from sagestack.local.server import ExposureRefused, serve
     except ModuleNotFoundError as error:
         print(
             f"sagestack local needs the 'local' extra ({error.name} is missing): pip install -e '.[local]'",
@@ -28,17 +28,27 @@ def _local(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"sagestack local: bad durations: {error}", file=sys.stderr)
         return 2
-    serve(args.host, args.port, ControlState(durations=durations, default_durations=durations), args.verbose)
+    try:
+        serve(
+            args.host,
+            args.port,
+            ControlState(durations=durations, default_durations=durations),
+            args.verbose,
+            unsafe_expose=args.unsafe_expose,
+        )
+    except ExposureRefused as error:
+        print(f"sagestack local: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sagestack.stacks import NoStackFiles, check_stack, close_event_loops, stack_files, stack_name
+    from sagestack.stacks import BadStackName, NoStackFiles, check_stack, close_event_loops, stack_files, stack_name
 
     started = time.monotonic()
     try:
         files = stack_files(Path(args.stacks_dir), args.stack)
-    except NoStackFiles as error:
+    except (NoStackFiles, BadStackName) as error:
         print(f"sagestack validate: {error}", file=sys.stderr)
         return 2
     try:
@@ -58,42 +68,81 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from sagestack.render import StackInvalid, as_json, as_table, diff, render
-    from sagestack.stacks import close_event_loops
+    from sagestack.render import (
+        StackInvalid,
+        StackUnreadable,
+        as_json,
+        as_mermaid,
+        as_table,
+        diff,
+        diff_json,
+        diff_mermaid,
+        diff_text,
+        render,
+    )
+    from sagestack.stacks import BadStackName, close_event_loops, stack_file, stack_name
 
+    stacks_dir = Path(args.stacks_dir)
     try:
         if args.diff:
-            lines = diff(args.diff[0], args.diff[1], Path(args.stacks_dir))
-            print("\n".join(lines) if lines else f"{args.diff[0]} and {args.diff[1]} render the same resources")
-            return 0
-        if not args.stack:
-            print("sagestack render: give --stack S or --diff A B", file=sys.stderr)
-            return 2
-        resources = render(args.stack, Path(args.stacks_dir))
+            result = diff(args.diff[0], args.diff[1], stacks_dir)
+            formats = {"table": diff_text, "json": diff_json, "mermaid": diff_mermaid}
+            output = formats[args.format](result)
+        else:
+            resources = render(args.stack, stacks_dir)
+            if args.format == "json":
+                output = as_json(resources)
+            elif args.format == "mermaid":
+                output = as_mermaid(resources, stack_name(stack_file(args.stack, stacks_dir)))
+            else:
+                output = as_table(resources)
+    except BadStackName as error:
+        print(f"sagestack render: {error}", file=sys.stderr)
+        return 2
     except StackInvalid as error:
         for problem in error.problems:
             print(problem.line(), file=sys.stderr)
-        print("sagestack render: the stack is invalid (above); `sagestack validate` checks them all", file=sys.stderr)
+        if not isinstance(error, StackUnreadable):  # a missing file's line says it all
+            invalid = "sagestack render: the stack is invalid (above); `sagestack validate` checks them all"
+            print(invalid, file=sys.stderr)
         return 1
     finally:
         close_event_loops()
-    print(as_json(resources) if args.format == "json" else as_table(resources))
+    print(output)
     return 0
 
 
 def _promote(args: argparse.Namespace) -> int:
-    import boto3
-
-    from sagestack.stacks import PromotionRefused, promote
+    from sagestack.promote import (
+        PromotionRefused,
+        PromotionUsage,
+        StackFileUnreadable,
+        check_approved,
+        plan_promotion,
+        sagemaker_client,
+        write,
+    )
+    from sagestack.stacks import BadStackName
 
     try:
-        done = promote(
+        plan = plan_promotion(
             args.source,
             args.target,
-            boto3.client("sagemaker"),
+            Path(args.stacks_dir),
             package_arn=args.package_arn,
-            stacks_dir=Path(args.stacks_dir),
+            allow_foreign_package=args.allow_foreign_package,
         )
+        if plan.unchanged:  # no AWS call, no write: nothing for a promotion pull request to carry
+            print(f"{plan.target} already serves {plan.package_arn}; nothing to change")
+            return 0
+        check_approved(plan.package_arn, sagemaker_client(plan.region))
+        done = write(plan)
+    except (BadStackName, PromotionUsage) as error:
+        print(f"sagestack promote: {error}", file=sys.stderr)
+        return 2
+    except StackFileUnreadable as error:
+        print(error, file=sys.stderr)
+        return 1
     except PromotionRefused as error:
         print(f"sagestack promote: refused: {error}", file=sys.stderr)
         return 1
@@ -101,9 +150,19 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sagemaker-pulumi")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sagestack", description="SageMaker on Pulumi: project tooling.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     local = commands.add_parser(
         "local",
         help="serve a local AWS (moto + our SageMaker layer) on 127.0.0.1 until killed",
@@ -113,7 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
             'e.g. {"training_job": {"training": 30}}.'
         ),
     )
-    local.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    local.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; loopback only without --unsafe-expose)",
+    )
+    local.add_argument(
+        "--unsafe-expose",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who reaches the port drives the local AWS and its control interface",
+    )
     local.add_argument("--port", type=int, default=4750, help="port to listen on; 0 picks a free one (default 4750)")
     local.add_argument(
         "--duration",
@@ -134,22 +202,57 @@ def build_parser() -> argparse.ArgumentParser:
             "Check. One line per problem (file: key: reason); exit 1 on any, 2 if there is no stack file."
         ),
     )
-    validate.add_argument("--stack", help="one stack (default: every Pulumi.*.yaml in --stacks-dir)")
+    validate.add_argument(
+        "--stack", help="one stack: a name (dev) or a stack file's path (default: every Pulumi.*.yaml in --stacks-dir)"
+    )
     validate.add_argument("--stacks-dir", default="stacks", help="where the stack files are (default: ./stacks)")
     validate.set_defaults(run=_validate)
 
-    render = commands.add_parser("render", help="print the resources a stack would have (Pulumi mocks, no cloud)")
-    render.add_argument("--stack", help="the stack to render")
-    render.add_argument("--format", choices=("table", "json"), default="table")
-    render.add_argument("--diff", nargs=2, metavar=("A", "B"), help="what differs between two stacks")
-    render.add_argument("--stacks-dir", default="stacks")
+    render = commands.add_parser(
+        "render",
+        help="print the resources a stack would have, or how two stacks differ (Pulumi mocks, no cloud)",
+        description=(
+            "Run the program of a stack under Pulumi mocks, offline and without credentials, and print "
+            "every resource it would have with every input in full, one line per value "
+            '(request.HyperParameters.max_depth = "5"), in the same order on every run. --diff A B '
+            "prints what differs between two stacks (names, or stack file paths: compare a pull "
+            "request's stack file with its base). A stack that does not validate is refused (exit 1)."
+        ),
+    )
+    target = render.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="the stack to render: a name (dev) or a stack file's path")
+    target.add_argument(
+        "--diff", nargs=2, metavar=("A", "B"), help="what differs from stack A to stack B (names or paths)"
+    )
+    render.add_argument(
+        "--format",
+        choices=("table", "json", "mermaid"),
+        default="table",
+        help="table (default), json, or mermaid: a flowchart GitHub draws in a ```mermaid block",
+    )
+    render.add_argument("--stacks-dir", default="stacks", help="where the stack files are (default: ./stacks)")
     render.set_defaults(run=_render)
 
-    promote = commands.add_parser("promote", help="copy an Approved package version from one stack file to another")
+    promote = commands.add_parser(
+        "promote",
+        help="copy an Approved package version from one stack file to another",
+        description=(
+            "Copy the model package version one stack serves (or --package-arn) into another stack "
+            "file, rewriting only its model_package_arn line. Refused, and the file left untouched, "
+            "unless the version is in the registry the stacks use (their sagemaker:registry group, "
+            "in its account) and the registry says it is Approved (boto3: your credentials; the "
+            "region is the stack file's aws:region, else AWS_REGION / AWS_DEFAULT_REGION)."
+        ),
+    )
     promote.add_argument("--from", dest="source", required=True, help="the stack whose served package is promoted")
-    promote.add_argument("--to", dest="target", required=True, help="the stack file to rewrite")
-    promote.add_argument("--package-arn", help="promote this package version instead")
-    promote.add_argument("--stacks-dir", default="stacks")
+    promote.add_argument("--to", dest="target", required=True, help="the stack whose file is rewritten")
+    promote.add_argument("--package-arn", help="promote this package version instead of what --from serves")
+    promote.add_argument(
+        "--allow-foreign-package",
+        action="store_true",
+        help="promote a package from outside the stacks' registry (another group or account)",
+    )
+    promote.add_argument("--stacks-dir", default="stacks", help="where the stack files are (default: ./stacks)")
     promote.set_defaults(run=_promote)
     return parser
 
@@ -162,4 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         # `sagestack render ... | head` closed the pipe: not an error worth a traceback. Point
         # stdout at /dev/null so the interpreter's own flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # a file that cannot be read or written: the OS says which and why
+        print(f"sagestack {args.command}: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""`sagestack validate` and `sagestack promote`: the stack files, offline and in review.
+"""`sagestack validate`: the stack files, offline and in review; and how a command names one.
 
 `validate_stacks` checks each stack file in three layers, all offline and without credentials:
 the config schema (`components/platform_config.py`); then the program itself, run under Pulumi's
@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 
 from components.platform_config import NAMESPACE, load_stack_file, stack_values, validate_stack_values
 
 STACKS_DIR = Path("stacks")
 STACK_GLOB = "Pulumi.*.yaml"
-PACKAGE_LINE = re.compile(r"^(?P<lead>\s*model_package_arn:\s*)(?P<value>\S+)(?P<rest>\s*(#.*)?)$")
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+"""What a stack name may be: no path separators, so `Pulumi.<name>.yaml` stays in its directory."""
+STACK_FILE_NAME = re.compile(r"Pulumi\.(?P<name>[A-Za-z0-9_.-]+)\.yaml")
 
 NAMESPACES_READ = (NAMESPACE, "aws", "pulumi")
 """Config namespaces something reads: the program (`sagemaker:`), pulumi-aws and the engine. A key
@@ -54,8 +56,34 @@ class NoStackFiles(Exception):
         )
 
 
+class BadStackName(ValueError):
+    """A `--stack`, `--from`, `--to` or `--diff` argument that names no stack file (a usage error)."""
+
+
 def stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
+    """The stack file a command argument names: a stack name (`dev`: `stacks_dir/Pulumi.dev.yaml`)
+    or a path to a stack file (`stacks/Pulumi.dev.yaml`, `/tmp/base/Pulumi.dev.yaml`). The file
+    need not exist (`read_stack` says so); anything else raises `BadStackName`."""
+    if "/" in stack or "\\" in stack or stack.endswith((".yaml", ".yml")):
+        path = Path(stack)
+        if STACK_FILE_NAME.fullmatch(path.name) is None:
+            raise BadStackName(
+                f"{stack}: not a stack file: stack files are named Pulumi.<stack>.yaml; "
+                "give a stack name (dev) or the path to one (stacks/Pulumi.dev.yaml)"
+            )
+        return path
+    if STACK_NAME.fullmatch(stack) is None:
+        raise BadStackName(f"{stack!r}: not a stack name: a name is letters, digits, '_', '.' and '-' (dev, staging)")
     return stacks_dir / f"Pulumi.{stack}.yaml"
+
+
+def confined_stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
+    """`stack_file`, refused unless the file (symbolic links followed) is inside `stacks_dir`: a
+    command that writes a stack file (`promote`) must not be talked into writing anywhere else."""
+    path = stack_file(stack, stacks_dir)
+    if not path.resolve().is_relative_to(stacks_dir.resolve()):
+        raise BadStackName(f"{stack}: {path.resolve()} is outside the stacks directory {stacks_dir.resolve()}")
+    return path
 
 
 def stack_name(path: Path) -> str:
@@ -64,8 +92,8 @@ def stack_name(path: Path) -> str:
 
 
 def stack_files(stacks_dir: Path = STACKS_DIR, stack: str | None = None) -> list[Path]:
-    """The stack files to check: one (which may not exist: `check_stack` says so), or every one
-    in `stacks_dir`; none at all raises `NoStackFiles`."""
+    """The stack files to check: one, by name or path (it may not exist: `check_stack` says so), or
+    every one in `stacks_dir`; none at all raises `NoStackFiles`, a bad name `BadStackName`."""
     if stack:
         return [stack_file(stack, stacks_dir)]
     files = sorted(stacks_dir.glob(STACK_GLOB))
@@ -79,18 +107,40 @@ def read_stack(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     if not path.is_file():
         folder = path.parent.resolve()
         found = ", ".join(stack_name(other) for other in sorted(path.parent.glob(STACK_GLOB)))
-        where = f"stacks in {folder}: {found}" if found else f"no stack files in {folder}"
-        reason = f"no such stack file ({where}; --stacks-dir sets the directory)"
+        if found:
+            reason = f"no such stack file (stacks in {folder}: {found}; --stacks-dir sets the directory)"
+        else:
+            reason = (
+                f"no such stack file (no stack files in {folder}: run from the project root, "
+                "or name the directory with --stacks-dir DIR)"
+            )
         return None, [Problem(file=path, key="", reason=reason)]
     try:
         document: Any = load_stack_file(path)
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(file=path, key="", reason=f"cannot be read: {error}")]
-    except Exception as error:  # yaml's errors carry the line; show them as they are
-        return None, [Problem(file=path, key="", reason=f"not valid YAML: {error}")]
+    except yaml.MarkedYAMLError as error:
+        return None, [Problem(file=path, key="", reason=f"not valid YAML: {_yaml_problem(error)}")]
+    except Exception as error:  # any other loader error: its own words
+        return None, [Problem(file=path, key="", reason=f"not valid YAML: {' '.join(str(error).split())}")]
     if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
         return None, [Problem(file=path, key="config", reason="a stack file is a mapping with a `config:` mapping")]
     return document, []
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    """PyYAML's error on one line (its own text quotes the source over several):
+    `line 3, column 1: expected ',' or ']', but got '<stream end>' (while parsing a flow
+    sequence from line 2, column 22)`."""
+
+    def at(mark: Any) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+    problem = ": ".join(part for part in (at(error.problem_mark), error.problem) if part)
+    if error.context:
+        context = f"{error.context} from {at(error.context_mark)}" if error.context_mark else error.context
+        return f"{problem} ({context})" if problem else context
+    return problem or "unreadable"
 
 
 def schema_problems(path: Path, document: dict[str, Any]) -> list[Problem]:
@@ -131,8 +181,9 @@ def close_event_loops() -> None:
     """Close the asyncio loops the program's runs opened, at the end of a command. Pulumi's
     runtime opens one in each executor thread and never closes them; an unclosed loop collected
     as garbage (when its thread ends, or at exit) may be finalized after its own sockets, which
-    prints a traceback ("Invalid file descriptor") after our output. The process stays usable:
-    the executor's threads end, and Pulumi opens a new loop (and executor) when next needed."""
+    prints a traceback ("Invalid file descriptor") after our output. The process stays usable
+    (a test runs several commands in one): the executor's threads end, and the next
+    `asyncio.get_event_loop()` (Pulumi's, when it next runs) opens a new loop and executor."""
     try:
         main = asyncio.get_event_loop()
     except RuntimeError:  # none set (an earlier command closed it): Pulumi did not run since
@@ -144,56 +195,6 @@ def close_event_loops() -> None:
     if main is not None and not main.is_running() and not main.is_closed():
         main.run_until_complete(main.shutdown_default_executor())
         main.close()
-        asyncio.set_event_loop(None)
-
-
-class PromotionRefused(Exception):
-    """Promotion did not happen; the target file is untouched."""
-
-
-@dataclass
-class Promotion:
-    package_arn: str
-    target: Path
-    old_value: str
-
-
-def served_package(path: Path) -> str:
-    serving = stack_values(load_stack_file(path)).get("serving") or {}
-    arn = serving.get("model_package_arn")
-    if not arn:
-        raise PromotionRefused(f"{path}: sagemaker.serving.model_package_arn is not set")
-    return str(arn)
-
-
-def promote(
-    source: str,
-    target: str,
-    sagemaker: Any,
-    package_arn: str | None = None,
-    stacks_dir: Path = STACKS_DIR,
-) -> Promotion:
-    """Copy the package version `source` serves into `target`'s stack file, if it is Approved.
-
-    Only the `model_package_arn:` line of the target changes; comments and layout stay.
-    """
-    arn = package_arn or served_package(stack_file(source, stacks_dir))
-    try:
-        package = sagemaker.describe_model_package(ModelPackageName=arn)
-    except sagemaker.exceptions.ClientError as error:
-        raise PromotionRefused(f"{arn}: cannot be read from the registry ({error})") from error
-    status = package.get("ModelApprovalStatus")
-    if status != "Approved":
-        raise PromotionRefused(f"{arn} is {status}, not Approved: approve it in the registry first")
-    path = stack_file(target, stacks_dir)
-    lines = path.read_text().splitlines(keepends=True)
-    matches = [i for i, line in enumerate(lines) if PACKAGE_LINE.match(line.rstrip("\n"))]
-    if len(matches) != 1:
-        raise PromotionRefused(f"{path}: expected exactly one model_package_arn line, found {len(matches)}")
-    index = matches[0]
-    match = PACKAGE_LINE.match(lines[index].rstrip("\n"))
-    assert match is not None
-    ending = lines[index][len(lines[index].rstrip("\n")) :]
-    lines[index] = f"{match['lead']}{arn}{match['rest']}{ending}"
-    path.write_text("".join(lines))
-    return Promotion(arn, path, match["value"])
+        # A fresh policy, not `set_event_loop(None)`: that marks the main thread's loop as set on
+        # purpose, and every later `get_event_loop()` (Pulumi's) would raise instead of opening one.
+        asyncio.set_event_loop_policy(None)

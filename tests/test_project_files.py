@@ -69,7 +69,7 @@ def test_dependencies_are_pinned_as_the_project_needs() -> None:
 
 def test_ci_and_readme_use_the_same_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^make test$", ci, re.MULTILINE)
+    assert re.search(r"^\s*make test$", ci, re.MULTILINE)
     readme = (ROOT / "README.md").read_text()
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"^(make \w+)$", quick_start, re.MULTILINE)

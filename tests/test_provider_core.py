@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
@@ -143,7 +143,7 @@ def _patterns() -> set[str]:
     model = sagemaker_model()
     return {
         model.shape_for(name).metadata["pattern"]
-        for name in model.shape_names
+        for name in cast(list[str], model.shape_names)
         if "pattern" in model.shape_for(name).metadata
     }
 

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from sagestack.cli import main
+from sagestack.promote import PromotionRefused, promote
 from sagestack.render import diff, render
-from sagestack.stacks import PromotionRefused, promote, validate_stacks
+from sagestack.stacks import validate_stacks
 from sagestack.testing.local_aws import LocalAws
 from tests.sagemaker_requests import model_package
 
@@ -131,22 +132,33 @@ def test_render_cli_formats(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_diff_staging_prod_shows_only_the_expected_differences() -> None:
-    changed = {re.sub(r": .*", "", line.split(": ", 1)[1]) for line in diff("staging", "prod", STACKS)}
-    assert changed == {
-        "dataCaptureConfig.initialSamplingPercentage",
-        "kmsKeyArn",
-        "productionVariants",
-        "deployment_config.AutoRollbackConfiguration.Alarms",
-        "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds",
-        "executionRoleArn",
+    result = diff("staging", "prod", STACKS)
+    assert result.added == result.removed == []
+    assert {(change.path.rsplit("/", 1)[1], change.key) for change in result.changed} == {
+        ("churn-prod-config", "dataCaptureConfig.initialSamplingPercentage"),
+        ("churn-prod-config", "dataCaptureConfig.kmsKeyId"),
+        ("churn-prod-config", "kmsKeyArn"),
+        ("churn-prod-config", "productionVariants[0].initialInstanceCount"),
+        ("churn-prod-config", "productionVariants[0].instanceType"),
+        ("churn-prod-endpoint", "deployment_config.AutoRollbackConfiguration.Alarms[1].AlarmName"),
+        (
+            "churn-prod-endpoint",
+            "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds",
+        ),
+        ("churn-prod-model", "executionRoleArn"),
     }
 
 
 @pytest.fixture
-def registry(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Any:
+def registry(aws: LocalAws, monkeypatch: pytest.MonkeyPatch, stacks: Path) -> Any:
+    """The central registry in the local AWS: the stack files' registry account becomes its account
+    (promote takes packages only from the registry the stacks use)."""
     aws.set_durations({"model_package": {"pending": 0, "in_progress": 0}})
     for key, value in aws.env().items():
         monkeypatch.setenv(key, value)
+    account = aws.client("sts").get_caller_identity()["Account"]
+    for path in stacks.glob("Pulumi.*.yaml"):
+        path.write_text(path.read_text().replace("111111111111", account))
     sm = aws.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName="churn")
     return sm
@@ -167,12 +179,13 @@ def test_promote_an_approved_package_changes_exactly_one_line(stacks: Path, regi
     arn = _register(registry, "Approved")
     _serve(stacks, "dev", arn)
     before = (stacks / "Pulumi.staging.yaml").read_text().splitlines()
+    served_before = arn.rsplit("/", 1)[0] + "/2"  # staging's churn/2, in the registry's account
     assert main(["promote", "--from", "dev", "--to", "staging", "--stacks-dir", str(stacks)]) == 0
     after = (stacks / "Pulumi.staging.yaml").read_text().splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert changed == [
         (
-            "    model_package_arn: arn:aws:sagemaker:us-west-2:111111111111:model-package/churn/2",
+            f"    model_package_arn: {served_before}",
             f"    model_package_arn: {arn}",
         )
     ]
@@ -191,14 +204,15 @@ def test_promote_refuses_an_unapproved_package(
     assert (stacks / "Pulumi.staging.yaml").read_bytes() == before
 
 
-def test_promote_refuses_a_missing_package(stacks: Path, registry: Any) -> None:
+def test_promote_refuses_a_missing_package(stacks: Path, registry: Any, aws: LocalAws) -> None:
     before = (stacks / "Pulumi.staging.yaml").read_bytes()
+    account = aws.client("sts").get_caller_identity()["Account"]
     with pytest.raises(PromotionRefused, match="cannot be read from the registry"):
         promote(
             "dev",
             "staging",
             registry,
-            package_arn="arn:aws:sagemaker:us-west-2:123456789012:model-package/churn/99",
+            package_arn=f"arn:aws:sagemaker:us-west-2:{account}:model-package/churn/99",
             stacks_dir=stacks,
         )
     assert (stacks / "Pulumi.staging.yaml").read_bytes() == before
