@@ -14,6 +14,8 @@ DURATIONS_ENV = "SAGESTACK_LOCAL_DURATIONS"
 
 def _local(args: argparse.Namespace) -> int:
     try:
+        from pydantic import ValidationError
+
         from sagestack.local.control import ControlState, Durations
         from sagestack.local.server import ExposureRefused, serve
     except ModuleNotFoundError as error:
@@ -25,8 +27,19 @@ def _local(args: argparse.Namespace) -> int:
     try:
         base = Durations().merged(json.loads(os.environ.get(DURATIONS_ENV) or "{}"))
         durations = Durations.parse_assignments(args.duration, base)
-    except ValueError as error:
-        print(f"sagestack local: bad durations: {error}", file=sys.stderr)
+    except ValueError as error:  # pydantic's ValidationError is one: each problem on its own line
+        problems = (
+            [
+                f"{'.'.join(str(part) for part in item['loc'])}: "
+                + ("no such kind or phase" if item["type"] == "extra_forbidden" else item["msg"])
+                for item in error.errors()
+            ]
+            if isinstance(error, ValidationError)
+            else [str(error)]
+        )
+        for problem in problems:
+            print(f"sagestack local: bad durations: {problem}", file=sys.stderr)
+        print(f"sagestack local: kinds and phases: {Durations.phases()}", file=sys.stderr)
         return 2
     try:
         serve(

@@ -533,3 +533,33 @@ def test_an_aws_error_is_one_line_with_a_hint(
     err = capsys.readouterr().err
     assert f"{missing}: cannot be read from the registry: " in err and "(no such package version in the registry" in err
     assert len(err.splitlines()) == 1
+
+
+def test_running_the_program_without_the_engine_says_how_to_run_it() -> None:
+    ran = subprocess.run(
+        [sys.executable, "__main__.py"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert ran.returncode == 1
+    assert "pulumi up --stack local" in ran.stderr and "sagestack render" in ran.stderr
+    assert "Traceback" not in ran.stderr and "Field required" not in ran.stderr
+
+
+@pytest.mark.parametrize(
+    ("assignment", "said"),
+    [
+        ("training_job.trainin=5", "training_job.trainin: no such kind or phase"),
+        ("training_job.training=five", "'five' is not a number of seconds"),
+    ],
+)
+def test_a_bad_duration_is_one_line_naming_it(assignment: str, said: str) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "sagestack", "local", "--port", "0", "--duration", assignment],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert ran.returncode == 2
+    assert said in ran.stderr and "training_job.training" in ran.stderr  # the phases it knows
+    assert "Traceback" not in ran.stderr and "errors.pydantic.dev" not in ran.stderr

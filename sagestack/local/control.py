@@ -128,6 +128,15 @@ class Durations(_Strict):
         return Durations.model_validate(data)
 
     @classmethod
+    def phases(cls) -> str:
+        """Every KIND.PHASE a duration can be set for, for messages."""
+        return ", ".join(
+            f"{kind}.{phase}"
+            for kind, field in cls.model_fields.items()
+            for phase in getattr(field.annotation, "model_fields", {})
+        )
+
+    @classmethod
     def parse_assignments(cls, assignments: list[str], base: Durations | None = None) -> Durations:
         """Apply CLI assignments such as `training_job.training=30`."""
         patch: dict[str, dict[str, float]] = {}
@@ -136,7 +145,10 @@ class Durations(_Strict):
             kind, dot, phase = key.partition(".")
             if not sep or not dot:
                 raise ValueError(f"--duration {assignment!r}: expected KIND.PHASE=SECONDS")
-            patch.setdefault(kind, {})[phase] = float(value)
+            try:
+                patch.setdefault(kind, {})[phase] = float(value)
+            except ValueError:
+                raise ValueError(f"--duration {assignment!r}: {value!r} is not a number of seconds") from None
         return (base or cls()).merged(patch)
 
 
