@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 import yaml
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime.mocks import MockResourceArgs
 from pydantic import ValidationError
 
 from components import (
@@ -39,8 +38,9 @@ from components.providers.feature_group import FeatureGroupProvider
 from components.providers.model_package import ModelPackageProvider
 from components.providers.training_job import TrainingJobProvider
 from sagestack.testing.local_aws import LocalAws
-from sagestack.testing.mocks import PlatformMocks, run_program
+from sagestack.testing.mocks import run_program
 from sagestack.testing.provider_host import ProviderHost, urn_for
+from tests.refusals import RecordingMocks
 from tests.test_endpoint_provider import endpoint_inputs
 from tests.test_feature_group_provider import group_inputs
 from tests.test_model_endpoint_component import PACKAGE, ROLE
@@ -236,18 +236,6 @@ def _check_failures(host: ProviderHost, resource: str, inputs: dict[str, Any]) -
     return host.check(urn_for(resource.lower()), {}, news)[1]
 
 
-class RecordingMocks(PlatformMocks):
-    """Pulumi's mocks, remembering every registration even when the program then fails."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.registered: list[MockResourceArgs] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        self.registered.append(args)
-        return super().new_resource(args)
-
-
 COMPONENTS: dict[str, Callable[..., Any]] = {"ModelEndpoint": ModelEndpoint, "ModelRegistry": ModelRegistry}
 """Components whose arguments the corpus refuses at construction (pulumi-aws checks nothing)."""
 
@@ -302,7 +290,7 @@ def test_the_known_good_inputs_pass_check(check_host: ProviderHost, resource: st
 def test_the_known_good_endpoint_arguments_register_the_endpoint() -> None:
     mocks = RecordingMocks()
     _construct("ModelEndpoint", endpoint_arguments(), mocks)
-    assert [args.typ for args in mocks.registered if args.custom] == [
+    assert mocks.registered == [
         "aws:sagemaker/model:Model",
         "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
         "pulumi-python:dynamic/sagemaker:Endpoint",
@@ -317,7 +305,7 @@ def test_bad_input_is_refused_naming_its_field(check_host: ProviderHost, aws: Lo
         with pytest.raises(ValueError) as refused:
             _construct(case.resource, inputs, mocks)
         assert _names(refused.value, case.field), f"does not name {case.field}: {refused.value}"
-        assert [args.typ for args in mocks.registered if args.custom] == []
+        assert mocks.registered == []
     else:
         failures = _check_failures(check_host, case.resource, inputs)
         assert case.field in [prop for prop, _ in failures], failures

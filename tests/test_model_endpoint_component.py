@@ -36,6 +36,7 @@ from components.configs import InvalidArguments
 from components.rules.deployment import deployment_violations
 from sagestack.testing.local_aws import LocalAws
 from sagestack.testing.mocks import PlatformMocks, ProgramRun, run_program
+from tests.refusals import RecordingMocks, refused
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
 PACKAGE = "arn:aws:sagemaker:us-west-2:111111111111:model-package/churn/3"
@@ -246,26 +247,8 @@ def test_a_secret_environment_value_reaches_the_native_model() -> None:
 # --- the native resources' requests, checked before anything is registered ---------------------
 
 
-class RecordingMocks(PlatformMocks):
-    """The mocks, remembering every custom resource registered, also when the program then fails."""
-
-    def __init__(self) -> None:
-        super().__init__(_outputs)
-        self.registered: list[str] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        if args.custom:
-            self.registered.append(args.typ)
-        return super().new_resource(args)
-
-
 def _refused(build: Callable[[], Any], error: type[Exception] = InvalidArguments) -> str:
-    """The refusal's message; and nothing at all was registered."""
-    mocks = RecordingMocks()
-    with pytest.raises(error) as refused:
-        run_program(lambda: build() and None, mocks=mocks)
-    assert mocks.registered == []
-    return str(refused.value)
+    return refused(build, _outputs, error)
 
 
 @pytest.mark.parametrize(
@@ -379,7 +362,7 @@ def test_values_not_known_yet_are_left_to_the_provider() -> None:
 
 
 def _errors(build: Callable[[], Any]) -> list[Any]:
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(_outputs)
     with pytest.raises(ValidationError) as refused:
         run_program(lambda: build() and None, mocks=mocks)
     assert mocks.registered == []
@@ -650,7 +633,7 @@ def test_contradictory_model_arguments_are_refused_naming_the_field(
     overrides: dict[str, Any], loc: str, reason: str
 ) -> None:
     """One way to say each part of the model: what an argument says, model_extra may not say too."""
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(_outputs)
     with pytest.raises(ValidationError) as refused:
         run_program(lambda: _endpoint(**overrides) and None, mocks=mocks)
     [error] = refused.value.errors()

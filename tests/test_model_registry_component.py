@@ -12,9 +12,9 @@ from pulumi.runtime.mocks import MockResourceArgs
 from pydantic import ValidationError
 
 from components import Compute, ModelMetadata, ModelMetrics, ModelPackage, ModelRegistry, OutputDataConfig, TrainingJob
-from components.configs import InvalidArguments
 from components.providers.model_package import ModelPackageInputs, ModelPackageProvider
 from sagestack.testing.mocks import PlatformMocks, run_program
+from tests.refusals import refused
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
 GROUP_ARN = "arn:aws:sagemaker:us-west-2:123456789012:model-package-group/churn"
@@ -73,26 +73,8 @@ def test_registry_refuses_bad_account_ids() -> None:
     assert error["loc"] == ("share_with_accounts",), "located at the argument, not at the whole model"
 
 
-class RecordingMocks(PlatformMocks):
-    """The mocks, remembering every custom resource registered, also when the program then fails."""
-
-    def __init__(self) -> None:
-        super().__init__(_outputs)
-        self.registered: list[str] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        if args.custom:
-            self.registered.append(args.typ)
-        return super().new_resource(args)
-
-
 def _refused(build: Callable[[], Any]) -> str:
-    """The refusal's message; and nothing at all was registered."""
-    mocks = RecordingMocks()
-    with pytest.raises(InvalidArguments) as refused:
-        run_program(lambda: build() and None, mocks=mocks)
-    assert mocks.registered == []
-    return str(refused.value)
+    return refused(build, _outputs)
 
 
 @pytest.mark.parametrize(

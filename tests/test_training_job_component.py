@@ -24,6 +24,7 @@ from components import (
 )
 from components.configs import InvalidArguments
 from sagestack.testing.mocks import PlatformMocks, run_program
+from tests.refusals import refused
 
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/xgboost:1.7-1"
 KEY = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -226,26 +227,8 @@ def test_secret_values_are_named_to_the_provider() -> None:
 # --- the request, checked when the program runs: every rule at once, named by argument ---------
 
 
-class RecordingMocks(PlatformMocks):
-    """The mocks, remembering every custom resource registered, also when the program then fails."""
-
-    def __init__(self) -> None:
-        super().__init__(_completed_job)
-        self.registered: list[str] = []
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        if args.custom:
-            self.registered.append(args.typ)
-        return super().new_resource(args)
-
-
 def _refused(build: Callable[[], Any], error: type[Exception] = InvalidArguments) -> str:
-    """The refusal's message; and nothing at all was registered."""
-    mocks = RecordingMocks()
-    with pytest.raises(error) as refused:
-        run_program(lambda: build() and None, mocks=mocks)
-    assert mocks.registered == []
-    return str(refused.value)
+    return refused(build, _completed_job, error)
 
 
 @pytest.mark.parametrize("seconds", [1800, 3600, 2419200])
