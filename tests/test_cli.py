@@ -9,19 +9,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import botocore.client
 import pytest
 
 from sagestack.cli import build_parser, main
 from sagestack.testing.local_aws import LocalAws
+from tests.offline import forbid_aws
 from tests.sagemaker_requests import model_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,18 +189,7 @@ def test_every_subcommand_and_option_is_described() -> None:
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Rendering calls no AWS and opens no connection."""
-    calls: list[str] = []
-
-    def api_call(_client: Any, operation: str, _params: Any) -> Any:
-        calls.append(operation)
-        raise AssertionError(f"render called AWS: {operation}")
-
-    def connect(_socket: socket.socket, address: Any) -> None:
-        calls.append(f"connect {address}")
-        raise AssertionError(f"render opened a connection to {address}")
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", api_call)
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    calls = forbid_aws(monkeypatch, "render")
     yield calls
     assert calls == []
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.client
 import pytest
 import yaml
 
 from sagestack.cli import main
 from sagestack.stacks import NoStackFiles, Problem, validate_stacks
+from tests.offline import forbid_aws
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = ROOT / "stacks"
@@ -30,18 +29,7 @@ Edit = Callable[[dict[str, Any]], None]
 @pytest.fixture(autouse=True)
 def no_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every test here fails on a single AWS call or network connection: validation is offline."""
-    calls: list[str] = []
-
-    def api_call(_client: Any, operation: str, _params: Any) -> Any:
-        calls.append(operation)
-        raise AssertionError(f"validation called AWS: {operation}")
-
-    def connect(_socket: socket.socket, address: Any) -> None:
-        calls.append(f"connect {address}")
-        raise AssertionError(f"validation opened a connection to {address}")
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", api_call)
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    calls = forbid_aws(monkeypatch, "validation")
     for key in [key for key in os.environ if key.startswith("AWS_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there

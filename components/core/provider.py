@@ -306,7 +306,16 @@ class SageMakerProvider(ResourceProvider):
 
     def live(self, name: str) -> dict[str, Any] | None:
         """The resource as SageMaker describes it now, or None when it does not exist."""
-        return self.describe(self.lifecycle.describe, name, **{self.lifecycle.key: name})
+        operation = self.lifecycle.describe
+        try:
+            with calling(self.kind, name, operation):
+                response = getattr(self.sagemaker, xform_name(operation))(**{self.lifecycle.key: name})
+        except SageMakerOperationError as error:
+            if matches(self.lifecycle.not_found, error.code, str(error)):
+                return None
+            raise
+        response.pop("ResponseMetadata", None)
+        return response
 
     def status_of(self, described: dict[str, Any]) -> str:
         return str(field_at(described, self.lifecycle.status))
@@ -430,18 +439,6 @@ class SageMakerProvider(ResourceProvider):
             "it no longer exists in SageMaker (deleted outside Pulumi?)",
             hint="Run `pulumi refresh` to drop it from the state; the next `pulumi up` creates it again.",
         )
-
-    def describe(self, operation: str, name: str, **params: Any) -> dict[str, Any] | None:
-        """The describe response, or None when SageMaker says there is no such resource."""
-        try:
-            with calling(self.kind, name, operation):
-                response = getattr(self.sagemaker, xform_name(operation))(**params)
-        except SageMakerOperationError as error:
-            if matches(self.lifecycle.not_found, error.code, str(error)):
-                return None
-            raise
-        response.pop("ResponseMetadata", None)
-        return response
 
     # --- the engine's calls -----------------------------------------------------------------
 
